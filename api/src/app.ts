@@ -1,0 +1,101 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { authenticate } from './auth/authenticate.ts';
+import { isDatabaseUnavailable } from './db/errors.ts';
+import type { Deps } from './deps.ts';
+import { AppError } from './errors.ts';
+import type { App, AppEnv } from './http/env.ts';
+import { problemResponse, toAppError } from './http/problem.ts';
+import { rateLimit } from './http/rate-limit-middleware.ts';
+import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerCatalogueRoutes } from './routes/catalogue.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerIngestRoutes } from './routes/ingest.ts';
+import { registerOpenDataRoutes } from './routes/open-data.ts';
+
+const INGEST_PATH = /^\/v1\/datasets\/[^/]+\/data$/;
+
+/** The HTTP application: routes, auth, limits and error mapping, over the given dependencies. */
+export function createApp(deps: Deps): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const prefix = result.target === 'json' ? 'body' : result.target;
+        return problemResponse(c, toAppError(result.error, prefix));
+      }
+    },
+  });
+
+  app.use('*', requestId({ headerName: '' }));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
+  app.use('/v1/*', async (c, next) => {
+    if (INGEST_PATH.test(c.req.path)) return next();
+    return bodyLimit({
+      maxSize: deps.settings.maxJsonBytes,
+      onError: () => {
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `request bodies are limited to ${deps.settings.maxJsonBytes} bytes`,
+        );
+      },
+    })(c, next);
+  });
+  app.use('/v1/*', authenticate(deps));
+  app.use('/v1/*', rateLimit(deps));
+
+  registerHealthRoutes(app, deps);
+  registerAccountRoutes(app, deps);
+  registerCatalogueRoutes(app, deps);
+  registerIngestRoutes(app, deps);
+  registerOpenDataRoutes(app, deps);
+
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Enclave API',
+      version: '1.0.0',
+      description: 'Public data catalogue, open data, licensed computation and audit.',
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  app.notFound((c) =>
+    problemResponse(c, new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      const retry = err.extra?.retryAfter;
+      return problemResponse(c, err, typeof retry === 'number' ? { 'retry-after': String(retry) } : {});
+    }
+    if (err instanceof HTTPException) {
+      if (err.status === 400)
+        return problemResponse(c, new AppError('MALFORMED_BODY', 'the body is not valid JSON'));
+      if (err.status === 413)
+        return problemResponse(c, new AppError('PAYLOAD_TOO_LARGE', 'the body is too large'));
+    }
+    if (isZodError(err)) return problemResponse(c, toAppError(err, 'request'));
+    if (isDatabaseUnavailable(err)) {
+      deps.logger.error('database unavailable', { requestId: c.get('requestId'), error: String(err) });
+      return problemResponse(
+        c,
+        new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; try again later'),
+      );
+    }
+    deps.logger.error('unhandled error', {
+      requestId: c.get('requestId'),
+      error: String(err),
+      stack: err.stack,
+    });
+    return problemResponse(c, new AppError('INTERNAL', 'an internal error occurred; quote the request id'));
+  });
+  return app;
+}
+
+function isZodError(err: unknown): err is import('zod').ZodError {
+  return (
+    err instanceof Error && err.name === 'ZodError' && Array.isArray((err as { issues?: unknown }).issues)
+  );
+}

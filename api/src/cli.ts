@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { parseConfig } from './config.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { seedDemo } from './demo/seed-demo.ts';
+import { createDeps, openConfiguredDatabase, startServer } from './server.ts';
+
+const USAGE = `enclave <command>
+
+  start            run the API and portal (migrates, creates the admin, seeds demo data on first start)
+  migrate          apply database migrations
+  seed --demo      load the demo orgs, users and datasets
+
+Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, ENCLAVE_BOOTSTRAP_TOKEN.`;
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  const config = parseConfig(process.env);
+  switch (command) {
+    case 'start': {
+      const { values } = parseArgs({ args: rest, options: { 'no-demo': { type: 'boolean' } } });
+      const started = await startServer(config, {
+        afterMigrate: async (deps) => {
+          if (!values['no-demo']) await seedDemo(deps, { ifEmpty: true, progress: (m) => console.log(m) });
+        },
+      });
+      console.log(`Enclave listening on ${started.url}`);
+      console.log(`  API description: ${started.url}/v1/openapi.json`);
+      if (started.boot.created && started.boot.tokenFile) {
+        console.log(`  admin token written to ${started.boot.tokenFile} (mode 0600)`);
+      } else if (started.boot.created) {
+        console.log('  admin token: the ENCLAVE_BOOTSTRAP_TOKEN you set');
+      } else {
+        console.log(
+          `  admin token: as created on first start (${config.DATA_DIR}/admin-token unless ENCLAVE_BOOTSTRAP_TOKEN was set)`,
+        );
+      }
+      const shutdown = () => {
+        started.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+      return;
+    }
+    case 'migrate': {
+      const database = await openConfiguredDatabase(config);
+      await migrateDatabase(database);
+      await database.close();
+      console.log('migrations applied');
+      return;
+    }
+    case 'seed': {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean' } } });
+      if (!values.demo) throw new Error('seed needs --demo');
+      const database = await openConfiguredDatabase(config);
+      await migrateDatabase(database);
+      const deps = createDeps(config, database);
+      await seedDemo(deps, { ifEmpty: false, progress: (m) => console.log(m) });
+      await database.close();
+      return;
+    }
+    default:
+      console.log(USAGE);
+      if (command && command !== 'help' && command !== '--help') process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+const ZConfig = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  ENCLAVE_BOOTSTRAP_TOKEN: z.string().min(24).optional(),
+  /** Requests per minute for callers without a token, and per token. */
+  RATE_LIMIT_ANONYMOUS: z.coerce.number().int().positive().default(60),
+  RATE_LIMIT_TOKEN: z.coerce.number().int().positive().default(1200),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type TConfig = z.infer<typeof ZConfig>;
+
+/** Parses the environment once, at start; a bad value stops the process with the field named. */
+export function parseConfig(env: Record<string, string | undefined>): TConfig {
+  const parsed = ZConfig.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${fields}`);
+  }
+  return parsed.data;
+}

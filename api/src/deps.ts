@@ -1,0 +1,25 @@
+import type { Database, Db } from './db/client.ts';
+import type { RateLimiter } from './http/rate-limit.ts';
+import type { Clock } from './lib/clock.ts';
+import type { Logger } from './lib/logger.ts';
+import type { ReadCounter } from './open/read-counter.ts';
+
+export type TAppSettings = {
+  /** Largest JSON body accepted, in bytes. */
+  maxJsonBytes: number;
+  /** Base URL used in absolute links (DCAT), without a trailing slash. */
+  publicUrl: string;
+  /** Requests a minute: per address without a token, per token with one. */
+  rateLimits: { anonymous: number; token: number };
+};
+
+/** Everything a request handler may use, built once by the server (or a test) and passed in. */
+export type Deps = {
+  database: Database;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  settings: TAppSettings;
+  rateLimiter: RateLimiter;
+  readCounter: ReadCounter;
+};

@@ -1,0 +1,56 @@
+/** Stable error codes of the API; every failure a caller sees carries one. */
+export type TErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_BODY'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INVALID_STATE'
+  | 'INGEST_IN_PROGRESS'
+  | 'INGEST_INVALID'
+  | 'OPEN_DATA_NOT_AVAILABLE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'INTERNAL';
+
+/** The one table from error code to HTTP status. */
+export const codeToStatus = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_BODY: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  INVALID_STATE: 409,
+  INGEST_IN_PROGRESS: 409,
+  OPEN_DATA_NOT_AVAILABLE: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INGEST_INVALID: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  DATABASE_UNAVAILABLE: 503,
+} as const satisfies Record<TErrorCode, number>;
+
+export type TFieldError = { path: string; message: string };
+
+/** A failure with a stable code; `detail` is shown to the caller, so it never holds internals. */
+export class AppError extends Error {
+  readonly code: TErrorCode;
+  readonly extra: Record<string, unknown> | undefined;
+  constructor(code: TErrorCode, detail: string, extra?: Record<string, unknown>) {
+    super(detail);
+    this.name = 'AppError';
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const invalid = (errors: TFieldError[]) =>
+  new AppError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });

@@ -1,0 +1,68 @@
+import { type RouteConfig, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { App, AppEnv } from './env.ts';
+
+export const ZProblem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem');
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ZProblem } },
+});
+
+/** The error responses every route may give, in problem+json. */
+export const problems = {
+  400: problem('Invalid input; `errors` names each bad field'),
+  401: problem('Missing, unknown, revoked or expired token'),
+  403: problem('The caller’s role may not use this route'),
+  404: problem('No such object, or it belongs to another org'),
+  409: problem('Not allowed in the object’s current state'),
+  413: problem('Body too large'),
+  429: problem('Rate limit exceeded; see Retry-After'),
+  503: problem('Database unavailable'),
+} as const;
+
+/** A required JSON request body: a request without one fails validation instead of skipping it. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const bearer = [{ bearer: [] }];
+
+export const ZIdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .regex(/^[a-z]+_[0-9a-z]+$/, 'not an id')
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+/**
+ * A route whose request or response is not JSON (uploads, downloads, JSON-LD): described in the
+ * OpenAPI document from `route`, handled by a plain handler that validates its own input.
+ */
+export function registerRawRoute(
+  app: App,
+  route: RouteConfig,
+  handler: (c: Context<AppEnv>) => Promise<Response> | Response,
+): void {
+  app.openAPIRegistry.registerPath(route);
+  const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
+  app.on(route.method.toUpperCase(), honoPath, handler);
+}

@@ -1,0 +1,59 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { AppError, codeToStatus, type TErrorCode, type TFieldError } from '../errors.ts';
+
+const TITLES: Record<TErrorCode, string> = {
+  VALIDATION_FAILED: 'Invalid request',
+  MALFORMED_BODY: 'Malformed body',
+  UNAUTHENTICATED: 'Authentication required',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  CONFLICT: 'Conflict',
+  INVALID_STATE: 'Not allowed in the current state',
+  INGEST_IN_PROGRESS: 'Another upload is in progress',
+  INGEST_INVALID: 'Upload rejected',
+  OPEN_DATA_NOT_AVAILABLE: 'Not available as open data',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal error',
+  DATABASE_UNAVAILABLE: 'Service unavailable',
+};
+
+/** An RFC 9457 problem document for an error; never includes a stack, SQL or a path. */
+export function problemResponse(c: Context, err: AppError, headers: Record<string, string> = {}): Response {
+  const status = codeToStatus[err.code];
+  const body = {
+    type: `urn:enclave:error:${err.code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[err.code],
+    status,
+    code: err.code,
+    detail: err.message,
+    instance: c.req.path,
+    requestId: c.get('requestId'),
+    ...err.extra,
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/problem+json', 'x-request-id': c.get('requestId'), ...headers },
+  });
+}
+
+/** Turns zod issues into field errors that name where each one is, e.g. `body.columns.0.name`. */
+export function fieldErrors(error: z.ZodError, prefix: string): TFieldError[] {
+  return error.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].join('.'),
+    message:
+      i.code === 'unrecognized_keys'
+        ? `unknown field(s): ${(i as { keys: string[] }).keys.join(', ')}`
+        : i.message,
+  }));
+}
+
+export const toAppError = (error: z.ZodError, prefix: string) => {
+  const errors = fieldErrors(error, prefix);
+  return new AppError('VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), {
+    errors,
+  });
+};

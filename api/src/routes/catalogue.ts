@@ -1,0 +1,368 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireRole } from '../auth/require-role.ts';
+import { buildDcat } from '../catalogue/build-dcat.ts';
+import { changeDatasetStatus } from '../catalogue/change-dataset-status.ts';
+import { createDataset } from '../catalogue/create-dataset.ts';
+import { THEMES, ZCreateDatasetBody, ZUpdateDatasetBody } from '../catalogue/dataset-input.ts';
+import { ZColumn } from '../catalogue/dataset-schema.ts';
+import { answerFeedback, fileFeedback, listFeedback } from '../catalogue/feedback.ts';
+import { getVisibleDataset, type TDatasetRow } from '../catalogue/get-dataset.ts';
+import { SEARCH_MAX_LIMIT, searchDatasets } from '../catalogue/search-datasets.ts';
+import { updateDataset } from '../catalogue/update-dataset.ts';
+import { DATASET_STATUSES, type datasetFeedback, OPENNESS } from '../db/schema/index.ts';
+import type { Deps } from '../deps.ts';
+import type { App } from '../http/env.ts';
+import { bearer, jsonBody, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
+
+export const ZDataset = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    title: z.string(),
+    titleEn: z.string().nullable(),
+    description: z.string(),
+    descriptionEn: z.string().nullable(),
+    providerOrgId: z.string(),
+    theme: z.string(),
+    tags: z.array(z.string()),
+    updateFrequency: z.string(),
+    license: z.string(),
+    classification: z.number().int(),
+    openness: z.enum(OPENNESS),
+    columns: z.array(ZColumn),
+    status: z.enum(DATASET_STATUSES),
+    reviewNote: z.string().nullable(),
+    currentVersion: z.number().int().nullable(),
+    rowCount: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    publishedAt: z.string().nullable(),
+    retiredAt: z.string().nullable(),
+  })
+  .openapi('Dataset');
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function datasetOut(d: TDatasetRow): z.infer<typeof ZDataset> {
+  return {
+    id: d.id,
+    slug: d.slug,
+    title: d.title,
+    titleEn: d.titleEn,
+    description: d.description,
+    descriptionEn: d.descriptionEn,
+    providerOrgId: d.providerOrgId,
+    theme: d.theme,
+    tags: d.tags,
+    updateFrequency: d.updateFrequency,
+    license: d.license,
+    classification: d.classification,
+    openness: d.openness,
+    columns: d.columns,
+    status: d.status,
+    reviewNote: d.reviewNote,
+    currentVersion: d.currentVersion,
+    rowCount: d.rowCount,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+    publishedAt: iso(d.publishedAt),
+    retiredAt: iso(d.retiredAt),
+  };
+}
+
+const ZSearchQuery = z.strictObject({
+  q: z.string().trim().max(200).optional(),
+  theme: z.enum(THEMES).optional(),
+  openness: z.enum(OPENNESS).optional(),
+  provider: z.string().max(64).optional(),
+  tag: z.string().max(40).optional(),
+  classification: z.coerce.number().int().min(1).max(4).optional(),
+  status: z.enum(DATASET_STATUSES).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(SEARCH_MAX_LIMIT)
+    .default(20)
+    .openapi({ description: `Page size, at most ${SEARCH_MAX_LIMIT}` }),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+
+const ZDatasetPage = z
+  .object({
+    items: z.array(ZDataset),
+    page: z.object({ limit: z.number(), maxLimit: z.number(), offset: z.number(), total: z.number() }),
+  })
+  .openapi('DatasetPage');
+
+const ZReviewBody = z
+  .discriminatedUnion('decision', [
+    z.strictObject({ decision: z.literal('approve'), note: z.string().trim().max(2000).optional() }),
+    z.strictObject({ decision: z.literal('reject'), reason: z.string().trim().min(1).max(2000) }),
+  ])
+  .openapi('ReviewBody');
+const ZRetireBody = z.strictObject({ reason: z.string().trim().max(2000).optional() }).openapi('RetireBody');
+
+const ZFeedbackBody = z
+  .strictObject({
+    kind: z.enum(['error', 'objection', 'request', 'other']),
+    body: z.string().trim().min(1).max(5000),
+    contact: z.string().trim().max(200).optional(),
+  })
+  .openapi('FeedbackBody');
+const ZFeedback = z
+  .object({
+    id: z.string(),
+    datasetId: z.string(),
+    kind: z.string(),
+    body: z.string(),
+    contact: z.string().nullable(),
+    status: z.enum(['open', 'answered']),
+    answer: z.string().nullable(),
+    createdAt: z.string(),
+    answeredAt: z.string().nullable(),
+  })
+  .openapi('Feedback');
+const feedbackOut = (f: typeof datasetFeedback.$inferSelect) => ({
+  id: f.id,
+  datasetId: f.datasetId,
+  kind: f.kind,
+  body: f.body,
+  contact: f.contact,
+  status: f.status,
+  answer: f.answer,
+  createdAt: f.createdAt.toISOString(),
+  answeredAt: iso(f.answeredAt),
+});
+
+const ok = (description: string) => ({ 200: jsonResponse(ZDataset, description), ...problems });
+
+export function registerCatalogueRoutes(app: App, deps: Deps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/datasets',
+      tags: ['catalogue'],
+      summary: 'Search the catalogue (一本账)',
+      description: `Keyword search over titles, descriptions and tags in Chinese and English (substring), with filters. Published entries by default; drafts and submissions only for their provider and the admin. At most ${SEARCH_MAX_LIMIT} per page.`,
+      request: { query: ZSearchQuery },
+      responses: { 200: jsonResponse(ZDatasetPage, 'A page of entries'), ...problems },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const { items, total } = await searchDatasets(deps, c.get('actor'), query);
+      return c.json(
+        {
+          items: items.map(datasetOut),
+          page: { limit: query.limit, maxLimit: SEARCH_MAX_LIMIT, offset: query.offset, total },
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/datasets',
+      tags: ['catalogue'],
+      summary: 'Register a dataset as a draft (provider)',
+      security: bearer,
+      request: { body: jsonBody(ZCreateDatasetBody) },
+      responses: { 201: jsonResponse(ZDataset, 'The new draft'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider');
+      const row = await createDataset(deps, actor, c.req.valid('json'), c.get('requestId'));
+      return c.json(datasetOut(row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/datasets/{id}',
+      tags: ['catalogue'],
+      summary: 'A catalogue entry',
+      request: { params: ZIdParam },
+      responses: ok('The entry'),
+    }),
+    async (c) =>
+      c.json(datasetOut(await getVisibleDataset(deps.db, c.get('actor'), c.req.valid('param').id)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/v1/datasets/{id}',
+      tags: ['catalogue'],
+      summary: 'Edit a draft (provider)',
+      security: bearer,
+      request: { params: ZIdParam, body: jsonBody(ZUpdateDatasetBody) },
+      responses: ok('The edited draft'),
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider');
+      const row = await updateDataset(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        c.get('requestId'),
+      );
+      return c.json(datasetOut(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/datasets/{id}/submit',
+      tags: ['catalogue'],
+      summary: 'Submit a draft for review (provider)',
+      security: bearer,
+      request: { params: ZIdParam },
+      responses: ok('Submitted'),
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider');
+      const row = await changeDatasetStatus(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        { action: 'submit' },
+        c.get('requestId'),
+      );
+      return c.json(datasetOut(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/datasets/{id}/review',
+      tags: ['catalogue'],
+      summary: 'Approve (publish) or reject a submission with a reason (admin)',
+      security: bearer,
+      request: { params: ZIdParam, body: jsonBody(ZReviewBody) },
+      responses: ok('Published, or back to draft'),
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'admin');
+      const body = c.req.valid('json');
+      const change =
+        body.decision === 'approve'
+          ? ({ action: 'approve', note: body.note } as const)
+          : ({ action: 'reject', reason: body.reason } as const);
+      const row = await changeDatasetStatus(deps, actor, c.req.valid('param').id, change, c.get('requestId'));
+      return c.json(datasetOut(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/datasets/{id}/retire',
+      tags: ['catalogue'],
+      summary: 'Retire a published dataset (provider, admin)',
+      security: bearer,
+      request: { params: ZIdParam, body: jsonBody(ZRetireBody) },
+      responses: ok('Retired'),
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider', 'admin');
+      const { reason } = c.req.valid('json');
+      const row = await changeDatasetStatus(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        { action: 'retire', reason },
+        c.get('requestId'),
+      );
+      return c.json(datasetOut(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/datasets/{id}/feedback',
+      tags: ['catalogue'],
+      summary: 'File feedback on a dataset (异议反馈); anyone',
+      request: { params: ZIdParam, body: jsonBody(ZFeedbackBody) },
+      responses: { 201: jsonResponse(ZFeedback, 'Filed'), ...problems },
+    }),
+    async (c) => {
+      const row = await fileFeedback(
+        deps,
+        c.get('actor'),
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        c.get('requestId'),
+      );
+      return c.json(feedbackOut(row), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/datasets/{id}/feedback',
+      tags: ['catalogue'],
+      summary: 'Feedback on a dataset: all of it for its provider, answered items for others',
+      request: { params: ZIdParam },
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZFeedback) }), 'Feedback'), ...problems },
+    }),
+    async (c) => {
+      const rows = await listFeedback(deps, c.get('actor'), c.req.valid('param').id);
+      return c.json({ items: rows.map(feedbackOut) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/feedback/{id}/answer',
+      tags: ['catalogue'],
+      summary: 'Answer feedback on an own dataset (provider)',
+      security: bearer,
+      request: {
+        params: ZIdParam,
+        body: jsonBody(z.strictObject({ answer: z.string().trim().min(1).max(5000) }).openapi('AnswerBody')),
+      },
+      responses: { 200: jsonResponse(ZFeedback, 'Answered'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider');
+      const row = await answerFeedback(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        c.req.valid('json').answer,
+        c.get('requestId'),
+      );
+      return c.json(feedbackOut(row), 200);
+    },
+  );
+
+  registerRawRoute(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/v1/catalog.jsonld',
+      tags: ['catalogue'],
+      summary: 'The published catalogue as DCAT (JSON-LD)',
+      responses: {
+        200: {
+          description: 'DCAT catalogue',
+          content: { 'application/ld+json': { schema: z.object({}).passthrough() } },
+        },
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const doc = await buildDcat(deps);
+      return c.body(JSON.stringify(doc), 200, { 'content-type': 'application/ld+json; charset=utf-8' });
+    },
+  );
+}

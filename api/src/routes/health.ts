@@ -1,0 +1,32 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'drizzle-orm';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import type { Deps } from '../deps.ts';
+import type { App } from '../http/env.ts';
+import { jsonResponse } from '../http/openapi.ts';
+
+const ZHealth = z.object({ status: z.enum(['ok', 'degraded']), database: z.enum(['ok', 'unreachable']) });
+
+export function registerHealthRoutes(app: App, deps: Deps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/health',
+      tags: ['platform'],
+      summary: 'Liveness and database reachability',
+      responses: {
+        200: jsonResponse(ZHealth, 'The API and its database are up'),
+        503: jsonResponse(ZHealth, 'The database cannot be reached'),
+      },
+    }),
+    async (c) => {
+      try {
+        await deps.db.execute(sql`select 1`);
+        return c.json({ status: 'ok' as const, database: 'ok' as const }, 200);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err)) deps.logger.warn('health check failed', { error: String(err) });
+        return c.json({ status: 'degraded' as const, database: 'unreachable' as const }, 503);
+      }
+    },
+  );
+}

@@ -1,0 +1,4 @@
+import type { Deps } from '../deps.ts';
+import type { App } from '../http/env.ts';
+
+export function registerIngestRoutes(_app: App, _deps: Deps) {}

@@ -1,0 +1,2 @@
+/** Public surface of @enclave/contracts; filled by its own issue. */
+export {};

@@ -1,0 +1,2 @@
+/** Public surface of @enclave/mpc; filled by its own issue. */
+export {};

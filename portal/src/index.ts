@@ -1,0 +1,2 @@
+/** Public surface of @enclave/portal; filled by its own issue. */
+export {};

@@ -1,0 +1,2 @@
+/** Public surface of @enclave/sandbox; filled by its own issue. */
+export {};
