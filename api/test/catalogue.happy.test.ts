@@ -1,0 +1,171 @@
+import jsonld from 'jsonld';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetBody, publishDataset } from './helpers/datasets.ts';
+import { createTestApp, type TestApp } from './helpers/test-app.ts';
+
+let t: TestApp;
+let provider: { token: string; orgId: string };
+beforeAll(async () => {
+  t = await createTestApp();
+  provider = await t.user('provider', { orgName: '市生态环境局' });
+});
+afterAll(() => t.close());
+
+describe('catalogue lifecycle', () => {
+  it('goes draft → submitted → published → retired, with an audit entry for each step', async () => {
+    const created = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody() });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ status: 'draft', providerOrgId: provider.orgId, currentVersion: null });
+    const id = created.json.id;
+    const edited = await t.req('PATCH', `/v1/datasets/${id}`, { token: provider.token, json: { title: '空气质量' } });
+    expect(edited.json.title).toBe('空气质量');
+    expect((await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token })).json.status).toBe('submitted');
+    const rejected = await t.req('POST', `/v1/datasets/${id}/review`, {
+      token: t.adminToken,
+      json: { decision: 'reject', reason: '描述不完整' },
+    });
+    expect(rejected.json).toMatchObject({ status: 'draft', reviewNote: '描述不完整' });
+    await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token });
+    const published = await t.req('POST', `/v1/datasets/${id}/review`, {
+      token: t.adminToken,
+      json: { decision: 'approve' },
+    });
+    expect(published.json.status).toBe('published');
+    expect(published.json.publishedAt).toBeTruthy();
+    const retired = await t.req('POST', `/v1/datasets/${id}/retire`, { token: provider.token, json: { reason: '停更' } });
+    expect(retired.json.status).toBe('retired');
+    const actions = (await t.deps.db.query.auditEntries.findMany({ where: (a, { eq }) => eq(a.objectId, id) })).map(
+      (a) => a.action,
+    );
+    expect(actions).toEqual([
+      'dataset.create',
+      'dataset.update',
+      'dataset.submit',
+      'dataset.reject',
+      'dataset.submit',
+      'dataset.approve',
+      'dataset.retire',
+    ]);
+  });
+
+  it('lists restricted datasets with metadata and shows drafts only to their provider', async () => {
+    const restricted = await publishDataset(t, provider.token, {
+      slug: 'social-insurance-demo',
+      title: '社会保险缴费明细',
+      titleEn: 'Social insurance contributions',
+      openness: 'conditional',
+      classification: 3,
+      columns: [
+        { name: 'person_id', type: 'string', nullable: false, sensitivity: 'identifier' },
+        { name: 'base', type: 'number', nullable: false, sensitivity: 'sensitive', min: 0 },
+      ],
+    });
+    const draft = await t.req('POST', '/v1/datasets', {
+      token: provider.token,
+      json: datasetBody({ slug: 'hidden-draft', title: '草稿数据集' }),
+    });
+    const anon = await t.req('GET', '/v1/datasets?q=社会保险');
+    expect(anon.status).toBe(200);
+    expect(anon.json.items.map((d: { id: string }) => d.id)).toEqual([restricted]);
+    expect(anon.json.items[0].columns.map((c: { name: string }) => c.name)).toEqual(['person_id', 'base']);
+    expect((await t.req('GET', `/v1/datasets/${draft.json.id}`)).status).toBe(404);
+    const other = await t.user('provider');
+    expect((await t.req('GET', `/v1/datasets/${draft.json.id}`, { token: other.token })).status).toBe(404);
+    expect((await t.req('GET', `/v1/datasets/${draft.json.id}`, { token: provider.token })).status).toBe(200);
+    const drafts = await t.req('GET', '/v1/datasets?status=draft', { token: provider.token });
+    expect(drafts.json.items.map((d: { id: string }) => d.id)).toContain(draft.json.id);
+    const otherDrafts = await t.req('GET', '/v1/datasets?status=draft', { token: other.token });
+    expect(otherDrafts.json.items).toEqual([]);
+    expect((await t.req('GET', '/v1/datasets?status=draft')).json.items).toEqual([]);
+  });
+
+  it('searches by Chinese and English substrings, theme, openness, provider and tag, with stated paging', async () => {
+    const other = await t.user('provider');
+    const transit = await publishDataset(t, other.token, {
+      slug: 'bus-ridership',
+      title: '公交线路日客流量',
+      titleEn: 'Daily bus ridership by line',
+      description: '各公交线路每日刷卡客流',
+      theme: 'transport',
+      tags: ['公交', 'bus'],
+    });
+    const find = async (qs: string) =>
+      (await t.req('GET', `/v1/datasets?${qs}`)).json.items.map((d: { id: string }) => d.id) as string[];
+    expect(await find(`q=${encodeURIComponent('客流')}`)).toEqual([transit]);
+    expect(await find('q=RIDERSHIP')).toEqual([transit]);
+    expect(await find(`q=${encodeURIComponent('公交 daily')}`)).toEqual([transit]);
+    expect(await find('theme=transport')).toEqual([transit]);
+    expect(await find(`provider=${other.orgId}`)).toEqual([transit]);
+    expect(await find(`tag=${encodeURIComponent('公交')}`)).toEqual([transit]);
+    expect(await find('q=%25')).toEqual([]);
+    expect(await find('openness=closed')).toEqual([]);
+    for (let i = 0; i < 3; i++) await publishDataset(t, other.token, { slug: `page-${i}`, theme: 'urban' });
+    const p1 = await t.req('GET', '/v1/datasets?theme=urban&limit=2');
+    expect(p1.json.page).toEqual({ limit: 2, maxLimit: 100, offset: 0, total: 3 });
+    const p2 = await t.req('GET', '/v1/datasets?theme=urban&limit=2&offset=2');
+    const ids = [...p1.json.items, ...p2.json.items].map((d: { id: string }) => d.id);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('takes feedback from anyone and lets only the provider answer it', async () => {
+    const id = await publishDataset(t, provider.token, { slug: 'feedback-target' });
+    const filed = await t.req('POST', `/v1/datasets/${id}/feedback`, {
+      json: { kind: 'error', body: '3月5日数据缺失', contact: 'a@example.com' },
+    });
+    expect(filed.status).toBe(201);
+    expect((await t.req('GET', `/v1/datasets/${id}/feedback`)).json.items).toEqual([]);
+    const own = await t.req('GET', `/v1/datasets/${id}/feedback`, { token: provider.token });
+    expect(own.json.items[0]).toMatchObject({ body: '3月5日数据缺失', contact: 'a@example.com', status: 'open' });
+    const stranger = await t.user('provider');
+    const denied = await t.req('POST', `/v1/feedback/${filed.json.id}/answer`, {
+      token: stranger.token,
+      json: { answer: 'no' },
+    });
+    expect(denied.status).toBe(404);
+    const answered = await t.req('POST', `/v1/feedback/${filed.json.id}/answer`, {
+      token: provider.token,
+      json: { answer: '已补录' },
+    });
+    expect(answered.json).toMatchObject({ status: 'answered', answer: '已补录' });
+    const pub = await t.req('GET', `/v1/datasets/${id}/feedback`);
+    expect(pub.json.items[0]).toMatchObject({ answer: '已补录', contact: null });
+    const again = await t.req('POST', `/v1/feedback/${filed.json.id}/answer`, {
+      token: provider.token,
+      json: { answer: 'x' },
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('publishes DCAT JSON-LD that expands to dcat:Dataset with distributions, publisher, licence and theme', async () => {
+    const id = await publishDataset(t, provider.token, { slug: 'dcat-open', title: '开放数据样例' });
+    const res = await t.req('GET', '/v1/catalog.jsonld');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('application/ld+json');
+    const expanded = (await jsonld.expand(res.json)) as any[];
+    const DCAT = 'http://www.w3.org/ns/dcat#';
+    const DCT = 'http://purl.org/dc/terms/';
+    const catalog = expanded.find((n) => n['@type']?.includes(`${DCAT}Catalog`));
+    expect(catalog).toBeTruthy();
+    const ds = catalog[`${DCAT}dataset`].find((d: any) => d['@id'].endsWith(`/v1/datasets/${id}`));
+    expect(ds['@type']).toEqual([`${DCAT}Dataset`]);
+    expect(ds[`${DCT}title`]).toContainEqual({ '@value': '开放数据样例', '@language': 'zh' });
+    expect(ds[`${DCT}publisher`][0]['http://xmlns.com/foaf/0.1/name'][0]['@value']).toBe('市生态环境局');
+    expect(ds[`${DCT}license`][0]['@id']).toBe('https://spdx.org/licenses/CC-BY-4.0');
+    expect(ds[`${DCAT}theme`][0]['@id']).toMatch(/environment$/);
+    const dist = ds[`${DCAT}distribution`];
+    expect(dist.map((d: any) => d['@type'][0])).toEqual([`${DCAT}Distribution`, `${DCAT}Distribution`]);
+    expect(dist[0][`${DCAT}downloadURL`][0]['@id']).toMatch(new RegExp(`/v1/open/${id}/download\\?format=csv$`));
+    const restricted = catalog[`${DCAT}dataset`].find((d: any) => d[`${DCT}identifier`][0]['@value'] === 'social-insurance-demo');
+    expect(restricted[`${DCAT}distribution`][0][`${DCAT}downloadURL`]).toBeUndefined();
+  });
+
+  it('describes the API in OpenAPI 3.1 and reports health', async () => {
+    const doc = await t.req('GET', '/v1/openapi.json');
+    expect(doc.json.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.json.paths)).toEqual(
+      expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/datasets/{id}/data', '/v1/catalog.jsonld']),
+    );
+    expect(doc.json.paths['/v1/datasets'].post.requestBody.content['application/json'].schema).toBeTruthy();
+    expect((await t.req('GET', '/v1/health')).json).toEqual({ status: 'ok', database: 'ok' });
+  });
+});
