@@ -1,8 +1,14 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import type { TActor } from '../auth/actor.ts';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import type { TActor } from '../auth/actor.ts';
 import { getOwnDataset } from '../catalogue/get-dataset.ts';
-import { copyInto, createGenerationTable, dropTable, generationTableName, tableRef } from '../data/table-store.ts';
+import {
+  copyInto,
+  createGenerationTable,
+  dropTable,
+  generationTableName,
+  tableRef,
+} from '../data/table-store.ts';
 import type { Db } from '../db/client.ts';
 import { pgCode } from '../db/errors.ts';
 import { datasets, datasetVersions } from '../db/schema/index.ts';
@@ -82,7 +88,13 @@ export async function ingestData(
     const rowCount = pending.baseRows + summary.rowCount;
     await tx
       .update(datasetVersions)
-      .set({ status: 'committed', rowCount, addedRows: summary.rowCount, digest: summary.digest, committedAt: at })
+      .set({
+        status: 'committed',
+        rowCount,
+        addedRows: summary.rowCount,
+        digest: summary.digest,
+        committedAt: at,
+      })
       .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, pending.version)));
     await tx
       .update(datasets)
@@ -118,7 +130,8 @@ async function reserveVersion(
   input: TIngestInput,
 ): Promise<TPending> {
   const dataset = await getOwnDataset(tx, actor, datasetId, true);
-  if (dataset.status === 'retired') throw new AppError('INVALID_STATE', 'a retired dataset takes no new data');
+  if (dataset.status === 'retired')
+    throw new AppError('INVALID_STATE', 'a retired dataset takes no new data');
   const now = deps.clock.now();
   const stale = await tx
     .select()
@@ -135,7 +148,9 @@ async function reserveVersion(
     [current] = await tx
       .select({ tableName: datasetVersions.tableName, rowCount: datasetVersions.rowCount })
       .from(datasetVersions)
-      .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, dataset.currentVersion)));
+      .where(
+        and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, dataset.currentVersion)),
+      );
   }
   for (const s of stale) {
     await discardPending(tx, datasetId, {
@@ -162,7 +177,10 @@ async function reserveVersion(
     });
   } catch (err) {
     if (pgCode(err) === '23505') {
-      throw new AppError('INGEST_IN_PROGRESS', 'another upload to this dataset is in progress; try again when it ends');
+      throw new AppError(
+        'INGEST_IN_PROGRESS',
+        'another upload to this dataset is in progress; try again when it ends',
+      );
     }
     throw err;
   }
