@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
 import { parseConfig } from './config.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { seedDemo } from './demo/seed-demo.ts';
@@ -21,7 +24,12 @@ async function main(argv: string[]) {
       const { values } = parseArgs({ args: rest, options: { 'no-demo': { type: 'boolean' } } });
       const started = await startServer(config, {
         afterMigrate: async (deps) => {
-          if (!values['no-demo']) await seedDemo(deps, { ifEmpty: true, progress: (m) => console.log(m) });
+          if (values['no-demo']) return;
+          await seedDemo(deps, {
+            ifEmpty: true,
+            tokenFile: join(config.DATA_DIR, 'demo-tokens.json'),
+            progress: (m) => console.log(m),
+          });
         },
       });
       console.log(`Enclave listening on ${started.url}`);
@@ -35,6 +43,8 @@ async function main(argv: string[]) {
           `  admin token: as created on first start (${config.DATA_DIR}/admin-token unless ENCLAVE_BOOTSTRAP_TOKEN was set)`,
         );
       }
+      const demoTokens = join(config.DATA_DIR, 'demo-tokens.json');
+      if (existsSync(demoTokens)) console.log(`  demo users' tokens: ${demoTokens}`);
       const shutdown = () => {
         started.stop().then(
           () => process.exit(0),
@@ -58,7 +68,12 @@ async function main(argv: string[]) {
       const database = await openConfiguredDatabase(config);
       await migrateDatabase(database);
       const deps = createDeps(config, database);
-      await seedDemo(deps, { ifEmpty: false, progress: (m) => console.log(m) });
+      await bootstrapAdmin(deps, { token: config.ENCLAVE_BOOTSTRAP_TOKEN, dataDir: config.DATA_DIR });
+      await seedDemo(deps, {
+        ifEmpty: false,
+        tokenFile: join(config.DATA_DIR, 'demo-tokens.json'),
+        progress: (m) => console.log(m),
+      });
       await database.close();
       return;
     }
