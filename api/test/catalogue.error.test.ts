@@ -30,8 +30,16 @@ describe('catalogue refuses bad input cleanly', () => {
     ['an out-of-range classification', { classification: 5 }, 'body.classification'],
     ['a bad slug', { slug: 'Bad Slug!' }, 'body.slug'],
     ['an unknown theme', { theme: 'astrology' }, 'body.theme'],
-    ['a bad column name', { columns: [{ name: 'Drop Table', type: 'string', sensitivity: 'public' }] }, 'body.columns.0.name'],
-    ['an unknown column type', { columns: [{ name: 'a', type: 'blob', sensitivity: 'public' }] }, 'body.columns.0.type'],
+    [
+      'a bad column name',
+      { columns: [{ name: 'Drop Table', type: 'string', sensitivity: 'public' }] },
+      'body.columns.0.name',
+    ],
+    [
+      'an unknown column type',
+      { columns: [{ name: 'a', type: 'blob', sensitivity: 'public' }] },
+      'body.columns.0.type',
+    ],
     [
       'an extra column field',
       { columns: [{ name: 'a', type: 'string', sensitivity: 'public', sql: 'x' }] },
@@ -47,7 +55,11 @@ describe('catalogue refuses bad input cleanly', () => {
       },
       'body.columns',
     ],
-    ['min above max', { columns: [{ name: 'a', type: 'integer', sensitivity: 'public', min: 5, max: 1 }] }, 'body.columns.0.min'],
+    [
+      'min above max',
+      { columns: [{ name: 'a', type: 'integer', sensitivity: 'public', min: 5, max: 1 }] },
+      'body.columns.0.min',
+    ],
   ])('%s → 400 naming %s, nothing written', async (_name, over, path) => {
     const before = await counts();
     const res = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody(over) });
@@ -107,11 +119,20 @@ describe('catalogue refuses bad input cleanly', () => {
     const edit = await t.req('PATCH', `/v1/datasets/${id}`, { token: provider.token, json: { title: 'x' } });
     expect(edit.status).toBe(409);
     expect(edit.json.code).toBe('INVALID_STATE');
-    const dup = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody({ slug: 'taken-slug' }) });
+    const dup = await t.req('POST', '/v1/datasets', {
+      token: provider.token,
+      json: datasetBody({ slug: 'taken-slug' }),
+    });
     expect(dup.status).toBe(409);
-    const review = await t.req('POST', `/v1/datasets/${id}/review`, { token: t.adminToken, json: { decision: 'approve' } });
+    const review = await t.req('POST', `/v1/datasets/${id}/review`, {
+      token: t.adminToken,
+      json: { decision: 'approve' },
+    });
     expect(review.status).toBe(409);
-    const noReason = await t.req('POST', `/v1/datasets/${id}/review`, { token: t.adminToken, json: { decision: 'reject' } });
+    const noReason = await t.req('POST', `/v1/datasets/${id}/review`, {
+      token: t.adminToken,
+      json: { decision: 'reject' },
+    });
     expect(noReason.status).toBe(400);
   });
 

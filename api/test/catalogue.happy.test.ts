@@ -15,11 +15,20 @@ describe('catalogue lifecycle', () => {
   it('goes draft → submitted → published → retired, with an audit entry for each step', async () => {
     const created = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody() });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ status: 'draft', providerOrgId: provider.orgId, currentVersion: null });
+    expect(created.json).toMatchObject({
+      status: 'draft',
+      providerOrgId: provider.orgId,
+      currentVersion: null,
+    });
     const id = created.json.id;
-    const edited = await t.req('PATCH', `/v1/datasets/${id}`, { token: provider.token, json: { title: '空气质量' } });
+    const edited = await t.req('PATCH', `/v1/datasets/${id}`, {
+      token: provider.token,
+      json: { title: '空气质量' },
+    });
     expect(edited.json.title).toBe('空气质量');
-    expect((await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token })).json.status).toBe('submitted');
+    expect((await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token })).json.status).toBe(
+      'submitted',
+    );
     const rejected = await t.req('POST', `/v1/datasets/${id}/review`, {
       token: t.adminToken,
       json: { decision: 'reject', reason: '描述不完整' },
@@ -32,11 +41,14 @@ describe('catalogue lifecycle', () => {
     });
     expect(published.json.status).toBe('published');
     expect(published.json.publishedAt).toBeTruthy();
-    const retired = await t.req('POST', `/v1/datasets/${id}/retire`, { token: provider.token, json: { reason: '停更' } });
+    const retired = await t.req('POST', `/v1/datasets/${id}/retire`, {
+      token: provider.token,
+      json: { reason: '停更' },
+    });
     expect(retired.json.status).toBe('retired');
-    const actions = (await t.deps.db.query.auditEntries.findMany({ where: (a, { eq }) => eq(a.objectId, id) })).map(
-      (a) => a.action,
-    );
+    const actions = (
+      await t.deps.db.query.auditEntries.findMany({ where: (a, { eq }) => eq(a.objectId, id) })
+    ).map((a) => a.action);
     expect(actions).toEqual([
       'dataset.create',
       'dataset.update',
@@ -115,7 +127,11 @@ describe('catalogue lifecycle', () => {
     expect(filed.status).toBe(201);
     expect((await t.req('GET', `/v1/datasets/${id}/feedback`)).json.items).toEqual([]);
     const own = await t.req('GET', `/v1/datasets/${id}/feedback`, { token: provider.token });
-    expect(own.json.items[0]).toMatchObject({ body: '3月5日数据缺失', contact: 'a@example.com', status: 'open' });
+    expect(own.json.items[0]).toMatchObject({
+      body: '3月5日数据缺失',
+      contact: 'a@example.com',
+      status: 'open',
+    });
     const stranger = await t.user('provider');
     const denied = await t.req('POST', `/v1/feedback/${filed.json.id}/answer`, {
       token: stranger.token,
@@ -154,8 +170,12 @@ describe('catalogue lifecycle', () => {
     expect(ds[`${DCAT}theme`][0]['@id']).toMatch(/environment$/);
     const dist = ds[`${DCAT}distribution`];
     expect(dist.map((d: any) => d['@type'][0])).toEqual([`${DCAT}Distribution`, `${DCAT}Distribution`]);
-    expect(dist[0][`${DCAT}downloadURL`][0]['@id']).toMatch(new RegExp(`/v1/open/${id}/download\\?format=csv$`));
-    const restricted = catalog[`${DCAT}dataset`].find((d: any) => d[`${DCT}identifier`][0]['@value'] === 'social-insurance-demo');
+    expect(dist[0][`${DCAT}downloadURL`][0]['@id']).toMatch(
+      new RegExp(`/v1/open/${id}/download\\?format=csv$`),
+    );
+    const restricted = catalog[`${DCAT}dataset`].find(
+      (d: any) => d[`${DCT}identifier`][0]['@value'] === 'social-insurance-demo',
+    );
     expect(restricted[`${DCAT}distribution`][0][`${DCAT}downloadURL`]).toBeUndefined();
   });
 
@@ -163,7 +183,12 @@ describe('catalogue lifecycle', () => {
     const doc = await t.req('GET', '/v1/openapi.json');
     expect(doc.json.openapi).toBe('3.1.0');
     expect(Object.keys(doc.json.paths)).toEqual(
-      expect.arrayContaining(['/v1/datasets', '/v1/datasets/{id}', '/v1/datasets/{id}/data', '/v1/catalog.jsonld']),
+      expect.arrayContaining([
+        '/v1/datasets',
+        '/v1/datasets/{id}',
+        '/v1/datasets/{id}/data',
+        '/v1/catalog.jsonld',
+      ]),
     );
     expect(doc.json.paths['/v1/datasets'].post.requestBody.content['application/json'].schema).toBeTruthy();
     expect((await t.req('GET', '/v1/health')).json).toEqual({ status: 'ok', database: 'ok' });

@@ -14,7 +14,9 @@ describe('catalogue roles and org boundaries', () => {
     const other = await t.user('provider');
     const created = await t.req('POST', '/v1/datasets', { token: owner.token, json: datasetBody() });
     const id = created.json.id;
-    expect((await t.req('PATCH', `/v1/datasets/${id}`, { token: other.token, json: { title: 'x' } })).status).toBe(404);
+    expect(
+      (await t.req('PATCH', `/v1/datasets/${id}`, { token: other.token, json: { title: 'x' } })).status,
+    ).toBe(404);
     expect((await t.req('POST', `/v1/datasets/${id}/submit`, { token: other.token })).status).toBe(404);
     const upload = await t.req('POST', `/v1/datasets/${id}/data`, {
       token: other.token,
@@ -23,7 +25,9 @@ describe('catalogue roles and org boundaries', () => {
     });
     expect(upload.status).toBe(404);
     const published = await publishDataset(t, owner.token);
-    expect((await t.req('POST', `/v1/datasets/${published}/retire`, { token: other.token, json: {} })).status).toBe(404);
+    expect(
+      (await t.req('POST', `/v1/datasets/${published}/retire`, { token: other.token, json: {} })).status,
+    ).toBe(404);
     const unchanged = await t.req('GET', `/v1/datasets/${id}`, { token: owner.token });
     expect(unchanged.json.title).toBe(created.json.title);
   });

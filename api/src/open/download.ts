@@ -1,0 +1,144 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { TActor } from '../auth/actor.ts';
+import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { copyOut, pgTypeOf, tableRef } from '../data/table-store.ts';
+import { rowsOf } from '../db/client.ts';
+import type { Deps } from '../deps.ts';
+import { invalid, type TFieldError } from '../errors.ts';
+import { columnMap, columnRef, outputExpr, parseColumnList } from './columns.ts';
+import { getOpenDataset } from './open-dataset.ts';
+
+export const DOWNLOAD_FORMATS = ['csv', 'ndjson'] as const;
+export type TDownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
+
+export type TDownloadInput = { format: TDownloadFormat; select?: string | undefined };
+
+export type TDownload = {
+  filename: string;
+  contentType: string;
+  body: ReadableStream<Uint8Array>;
+};
+
+const CONTENT_TYPES: Record<TDownloadFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  ndjson: 'application/x-ndjson',
+};
+
+/*
+ * CSV is PostgreSQL's own RFC 4180 writer (null is an empty field, the empty string is `""`).
+ * NDJSON is one `row_to_json` text per row written through the CSV writer with quote and delimiter
+ * set to control characters, which JSON text never holds raw, so each line goes out verbatim.
+ */
+const COPY_OPTIONS: Record<TDownloadFormat, string> = {
+  csv: 'format csv',
+  ndjson: "format csv, quote E'\\x01', delimiter E'\\x02'",
+};
+
+const dialect = new PgDialect();
+
+/** SQL text for COPY, which takes no parameters: refuses to render anything that would need one. */
+function render(query: SQL): string {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  if (params.length > 0) throw new Error('a COPY select must not carry parameters');
+  return text;
+}
+
+/**
+ * The select behind a download: the table's rows of `version` in `_rid` order, each column under
+ * its schema name. Aliases `_t` and `_r` cannot clash with schema names, which start with a letter.
+ */
+function downloadSelect(
+  format: TDownloadFormat,
+  columns: TColumn[],
+  tableName: string | null,
+  version: number | null,
+): string {
+  const range = sql.raw('{{range}}');
+  if (tableName === null || version === null) {
+    // No data yet: typed nulls under the column names, no rows, so CSV still has its header.
+    const empty = columns.map((c) => sql`null::${sql.raw(pgTypeOf(c.type))} as ${sql.identifier(c.name)}`);
+    return render(sql`select ${sql.join(empty, sql`, `)} where false and ${range}`);
+  }
+  if (!Number.isSafeInteger(version)) throw new Error('version must be an integer');
+  const v = sql.raw(String(version));
+  if (format === 'csv') {
+    const outputs = columns.map(
+      (c) => sql`${outputExpr(c.type, columnRef(c), 'csv')} as ${sql.identifier(c.name)}`,
+    );
+    return render(
+      sql`select ${sql.join(outputs, sql`, `)} from ${tableRef(tableName)} where _v <= ${v} and ${range} order by _rid`,
+    );
+  }
+  const outputs = columns.map(
+    (c) => sql`${outputExpr(c.type, columnRef(c, '_t'))} as ${sql.identifier(c.name)}`,
+  );
+  return render(
+    sql`select row_to_json(_r)::text from ${tableRef(tableName)} as _t cross join lateral (select ${sql.join(outputs, sql`, `)}) as _r where _t._v <= ${v} and ${range} order by _t._rid`,
+  );
+}
+
+/** A pull-based web stream over an async generator, starting with a chunk already read. */
+function toWebStream(
+  first: Uint8Array | undefined,
+  rest: AsyncGenerator<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  let pending = first;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (pending) {
+          controller.enqueue(pending);
+          pending = undefined;
+          return;
+        }
+        const next = await rest.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await rest.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * A whole open dataset (its visible version) as CSV with a header row or as NDJSON, streamed from
+ * the database and never held in memory. The first chunk is read before this returns, so a failing
+ * query is still an error response rather than a cut-off download.
+ */
+export async function downloadOpenData(
+  deps: Deps,
+  actor: TActor | null,
+  datasetId: string,
+  input: TDownloadInput,
+): Promise<TDownload> {
+  const dataset = await getOpenDataset(deps.db, datasetId);
+  const errors: TFieldError[] = [];
+  const columns = parseColumnList(columnMap(dataset.columns), input.select, 'query.select', errors);
+  if (errors.length > 0) throw invalid(errors);
+
+  const { tableName, version } = dataset;
+  const select = downloadSelect(input.format, columns, tableName, version);
+  const chunks = copyOut(deps.database, select, {
+    options: COPY_OPTIONS[input.format],
+    header: input.format === 'csv',
+    ridBounds: async () => {
+      if (tableName === null) return null;
+      // Unfiltered bounds come from the primary key alone; ranges beyond the version are just empty.
+      const [row] = rowsOf<{ lo: unknown; hi: unknown }>(
+        await deps.db.execute(sql`select min(_rid) as lo, max(_rid) as hi from ${tableRef(tableName)}`),
+      );
+      return row && row.lo !== null ? { min: Number(row.lo), max: Number(row.hi) } : null;
+    },
+  });
+  const first = await chunks.next();
+  deps.readCounter.count(dataset.id, 'download', actor === null, deps.clock.now());
+  return {
+    filename: `${dataset.slug}-v${version ?? 0}.${input.format}`,
+    contentType: CONTENT_TYPES[input.format],
+    body: toWebStream(first.done ? undefined : first.value, chunks),
+  };
+}

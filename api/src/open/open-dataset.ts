@@ -1,0 +1,53 @@
+import { and, eq } from 'drizzle-orm';
+import type { TColumn } from '../catalogue/dataset-schema.ts';
+import type { Db } from '../db/client.ts';
+import { datasets, datasetVersions } from '../db/schema/index.ts';
+import { AppError, notFound } from '../errors.ts';
+
+/** A published open dataset with its visible version; `version` and `tableName` are null before any data. */
+export type TOpenDataset = {
+  id: string;
+  slug: string;
+  columns: TColumn[];
+  version: number | null;
+  tableName: string | null;
+};
+
+/**
+ * The dataset if it is served as open data: published with openness `open`. Drafts and
+ * submissions answer NOT_FOUND, exactly as a dataset that does not exist; conditional, closed and
+ * retired ones, whose entries are public anyway, answer OPEN_DATA_NOT_AVAILABLE. Neither says
+ * anything about the rows.
+ */
+export async function getOpenDataset(db: Db, id: string): Promise<TOpenDataset> {
+  const [row] = await db
+    .select({
+      id: datasets.id,
+      slug: datasets.slug,
+      columns: datasets.columns,
+      status: datasets.status,
+      openness: datasets.openness,
+      currentVersion: datasets.currentVersion,
+    })
+    .from(datasets)
+    .where(eq(datasets.id, id));
+  if (!row || (row.status !== 'published' && row.status !== 'retired')) throw notFound('dataset');
+  if (row.status !== 'published' || row.openness !== 'open') {
+    throw new AppError('OPEN_DATA_NOT_AVAILABLE', 'this dataset is not served as open data');
+  }
+  const base = { id: row.id, slug: row.slug, columns: row.columns };
+  if (row.currentVersion === null) return { ...base, version: null, tableName: null };
+  const [version] = await db
+    .select({ tableName: datasetVersions.tableName })
+    .from(datasetVersions)
+    .where(
+      and(
+        eq(datasetVersions.datasetId, id),
+        eq(datasetVersions.version, row.currentVersion),
+        eq(datasetVersions.status, 'committed'),
+      ),
+    );
+  // The current version is always committed first; anything else is a broken invariant, not input.
+  if (!version) throw new Error(`dataset ${id}: current version ${row.currentVersion} is not committed`);
+  return { ...base, version: row.currentVersion, tableName: version.tableName };
+}
