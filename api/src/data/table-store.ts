@@ -24,15 +24,21 @@ export const generationTableName = (datasetId: string, version: number) => `${da
 
 /**
  * Creates a generation table: the dataset's columns, typed, plus `_rid` (row order, for paging)
- * and `_v` (the version that added the row; version n is `_v <= n`).
+ * and `_v` (the version that added the row; version n is `_v <= n`). The primary key on `_rid`
+ * comes with `indexGenerationTable`, after the first load: building it once is much cheaper than
+ * maintaining it row by row during a bulk COPY.
  */
 export async function createGenerationTable(db: Db, tableName: string, columns: TColumn[]): Promise<void> {
   const defs = columns.map(
     (c) => sql`${sql.identifier(c.name)} ${sql.raw(PG_TYPES[c.type])}${sql.raw(c.nullable ? '' : ' not null')}`,
   );
   await db.execute(
-    sql`create table ${tableRef(tableName)} (_rid bigint generated always as identity primary key, _v integer not null, ${sql.join(defs, sql`, `)})`,
+    sql`create table ${tableRef(tableName)} (_rid bigint generated always as identity (cache 10000), _v integer not null, ${sql.join(defs, sql`, `)})`,
   );
+}
+
+export async function indexGenerationTable(db: Db, tableName: string): Promise<void> {
+  await db.execute(sql`alter table ${tableRef(tableName)} add primary key (_rid)`);
 }
 
 export async function dropTable(db: Db, tableName: string): Promise<void> {
@@ -125,6 +131,8 @@ function cancelQuietly(query: { cancel(): void }) {
   canceller(query).catch(() => {});
 }
 
+const OUT_BATCH_BYTES = 64 * 1024;
+
 /**
  * Streams `COPY (<select>) TO STDOUT` as bytes. `select` holds no parameters (COPY takes none):
  * it is built from checked, quoted names and integers only, and holds the placeholder `{{range}}`
@@ -145,7 +153,19 @@ export async function* copyOut(
     const readable = await query.readable();
     let isDone = false;
     try {
-      for await (const chunk of readable.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array;
+      // PostgreSQL sends one message per row: hand them on in batches, not one by one.
+      let batch: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
+        batch.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        if (size >= OUT_BATCH_BYTES) {
+          yield Buffer.concat(batch, size);
+          batch = [];
+          size = 0;
+        }
+      }
+      if (size > 0) yield Buffer.concat(batch, size);
       isDone = true;
     } finally {
       if (!isDone && !readable.destroyed && !readable.readableEnded) {

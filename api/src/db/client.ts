@@ -19,6 +19,8 @@ export type Database =
   | { kind: 'pglite'; db: Db; pglite: PGlite; close(): Promise<void> }
   | { kind: 'postgres'; db: Db; sql: postgres.Sql; close(): Promise<void> };
 
+const SESSION_SETTINGS = { DateStyle: 'ISO, YMD', TimeZone: 'UTC' };
+
 export type TDatabaseOptions = { url?: string; dataDir?: string; maxConnections?: number };
 
 /** Opens PostgreSQL: a server when `url` is given, else PGlite in `dataDir` (in memory when neither). */
@@ -28,6 +30,8 @@ export async function openDatabase(opts: TDatabaseOptions): Promise<Database> {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},
       connect_timeout: 5,
+      // Fixed output formats: COPY writes dates as YYYY-MM-DD whatever the server's defaults.
+      connection: SESSION_SETTINGS,
     });
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
     return { kind: 'postgres', db, sql, close: () => sql.end({ timeout: 5 }) };
@@ -38,6 +42,11 @@ export async function openDatabase(opts: TDatabaseOptions): Promise<Database> {
     mkdirSync(dir, { recursive: true });
   }
   const pglite = await PGlite.create(dir);
+  await pglite.exec(
+    Object.entries(SESSION_SETTINGS)
+      .map(([k, v]) => `set ${k} = '${v}';`)
+      .join(' '),
+  );
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return { kind: 'pglite', db, pglite, close: () => pglite.close() };
 }

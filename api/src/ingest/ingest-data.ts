@@ -7,6 +7,7 @@ import {
   createGenerationTable,
   dropTable,
   generationTableName,
+  indexGenerationTable,
   tableRef,
 } from '../data/table-store.ts';
 import type { Db } from '../db/client.ts';
@@ -85,6 +86,7 @@ export async function ingestData(
   const summary = encoder.summary();
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
+    if (pending.isNewTable) await indexGenerationTable(tx, pending.tableName);
     const rowCount = pending.baseRows + summary.rowCount;
     await tx
       .update(datasetVersions)

@@ -73,7 +73,8 @@ const ISO_US = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 export function outputExpr(type: TColumnType, expr: SQL, target: 'json' | 'csv' = 'json'): SQL {
   switch (type) {
     case 'date':
-      return sql`to_char(${expr}, 'YYYY-MM-DD')`;
+      // In CSV the session's ISO DateStyle (set by the database port) already writes YYYY-MM-DD.
+      return target === 'csv' ? expr : sql`to_char(${expr}, 'YYYY-MM-DD')`;
     case 'timestamp':
       return sql`case when extract(microseconds from ${expr})::bigint % 1000 = 0 then to_char(${expr} at time zone 'UTC', ${sql.raw(ISO_MS)}) else to_char(${expr} at time zone 'UTC', ${sql.raw(ISO_US)}) end`;
     case 'boolean':

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import {
   createGenerationTable,
   generationTableName,
+  indexGenerationTable,
   pgTypeOf,
   tableRef,
 } from '../../src/data/table-store.ts';
@@ -64,6 +65,7 @@ export async function loadRows(
     );
     await db.execute(sql`insert into ${tableRef(tableName)} (${names}) values ${sql.join(values, sql`, `)}`);
   }
+  if (isNewTable) await indexGenerationTable(db, tableName);
 
   const rowCount = (isNewTable ? 0 : current!.rowCount) + rows.length;
   const at = new Date();
