@@ -62,6 +62,26 @@ describe('accounts', () => {
     expect(past.status).toBe(400);
   });
 
+  it('honours a token’s expiry', async () => {
+    let now = new Date('2030-01-01T00:00:00Z');
+    const timed = await createTestApp({ clock: { now: () => now } });
+    try {
+      const u = await timed.user('researcher');
+      const me = await timed.req('GET', '/v1/me', { token: u.token });
+      const issued = await timed.req('POST', `/v1/users/${me.json.id}/tokens`, {
+        token: timed.adminToken,
+        json: { label: 'short', expiresAt: '2030-01-01T01:00:00Z' },
+      });
+      expect(issued.json.expiresAt).toBe('2030-01-01T01:00:00.000Z');
+      expect((await timed.req('GET', '/v1/me', { token: issued.json.token })).status).toBe(200);
+      now = new Date('2030-01-01T01:00:00Z');
+      expect((await timed.req('GET', '/v1/me', { token: issued.json.token })).status).toBe(401);
+      expect((await timed.req('GET', '/v1/me', { token: u.token })).status).toBe(200);
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('lets nobody revoke another user’s token (404) and non-admins create accounts (403)', async () => {
     const a = await t.user('operator');
     const b = await t.user('operator');

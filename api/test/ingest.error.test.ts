@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetVersions } from '../src/db/schema/index.ts';
-import { datasetBody, publishDataset } from './helpers/datasets.ts';
+import { datasetBody, publishDataset, uploadData } from './helpers/datasets.ts';
 import { physicalRows } from './helpers/tables.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -13,11 +13,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const upload = (id: string, body: string | Uint8Array, opts: { mode?: string; type?: string } = {}) =>
-  t.req('POST', `/v1/datasets/${id}/data${opts.mode ? `?mode=${opts.mode}` : ''}`, {
-    token: provider.token,
-    body: body as BodyInit,
-    headers: { 'content-type': opts.type ?? 'text/csv' },
-  });
+  uploadData(t, provider.token, id, body, opts);
 
 /** A dataset holding one good version, to show a bad upload leaves it exactly as it was. */
 async function withOneVersion() {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetBody } from './helpers/datasets.ts';
+import { datasetBody, uploadData } from './helpers/datasets.ts';
 import { physicalRows } from './helpers/tables.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -13,11 +13,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const upload = (id: string, body: string | Uint8Array, opts: { mode?: string; type?: string } = {}) =>
-  t.req('POST', `/v1/datasets/${id}/data${opts.mode ? `?mode=${opts.mode}` : ''}`, {
-    token: provider.token,
-    body: body as BodyInit,
-    headers: { 'content-type': opts.type ?? 'text/csv' },
-  });
+  uploadData(t, provider.token, id, body, opts);
 
 const newDataset = async (over: Record<string, unknown> = {}) =>
   (await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody(over) })).json.id as string;

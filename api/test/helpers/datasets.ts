@@ -53,3 +53,17 @@ export async function publishDataset(t: TestApp, providerToken: string, over: Re
   if (reviewed.status !== 200) throw new Error(`review: ${reviewed.text}`);
   return id;
 }
+
+/** Uploads a body to a dataset as CSV (or the given type), in `mode` when given. */
+export const uploadData = (
+  t: TestApp,
+  token: string,
+  id: string,
+  body: string | Uint8Array,
+  opts: { mode?: string; type?: string } = {},
+) =>
+  t.req('POST', `/v1/datasets/${id}/data${opts.mode ? `?mode=${opts.mode}` : ''}`, {
+    token,
+    body: body as BodyInit,
+    headers: { 'content-type': opts.type ?? 'text/csv' },
+  });

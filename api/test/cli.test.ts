@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+
+/** Where the CLI keeps its data: a temp folder, plus a fresh server database when DATABASE_URL is set. */
+let env: Record<string, string>;
+let dropDb: () => Promise<void> = async () => {};
+beforeAll(async () => {
+  env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'enclave-cli-')), PORT: '0', LOG_LEVEL: 'warn' };
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const name = `enclave_cli_${randomBytes(4).toString('hex')}`;
+    const admin = postgres(url, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    env.DATABASE_URL = u.toString();
+    dropDb = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  }
+});
+afterAll(() => dropDb());
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+async function start(): Promise<{ child: ChildProcess; url: string; out: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'start'], { env: { ...process.env, ...env } });
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)[\s\S]*admin token/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  return { child, url, out: () => out };
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+
+describe('enclave command line', () => {
+  it('migrates, then starts with an admin token file and demo data, and keeps them across restarts', async () => {
+    const migrated = await run(['migrate']);
+    expect(migrated.code, migrated.out).toBe(0);
+
+    const first = await start();
+    expect(first.out()).toContain('admin token written to');
+    const tokenFile = join(env.DATA_DIR!, 'admin-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    const me = await fetch(`${first.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect((await me.json()).role).toBe('admin');
+    const health = await fetch(`${first.url}/v1/health`);
+    expect(await health.json()).toEqual({ status: 'ok', database: 'ok' });
+    const catalogue = await (await fetch(`${first.url}/v1/datasets?limit=100`)).json();
+    const count = catalogue.page.total;
+    expect(count).toBeGreaterThanOrEqual(5);
+    expect(existsSync(join(env.DATA_DIR!, 'demo-tokens.json'))).toBe(true);
+    expect(await stop(first.child)).toBe(0);
+
+    const second = await start();
+    expect(second.out()).not.toContain('admin token written to');
+    const again = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(again.status).toBe(200);
+    expect((await (await fetch(`${second.url}/v1/datasets?limit=100`)).json()).page.total).toBe(count);
+    await stop(second.child);
+
+    const seeded = await run(['seed', '--demo']);
+    expect(seeded.code, seeded.out).toBe(0);
+  }, 180_000);
+
+  it('prints usage and fails on an unknown command', async () => {
+    const res = await run(['frobnicate']);
+    expect(res.code).toBe(2);
+    expect(res.out).toContain('enclave <command>');
+  });
+});
