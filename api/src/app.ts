@@ -14,6 +14,7 @@ import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
+import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
 
 const INGEST_PATH = /^\/v1\/datasets\/[^/]+\/data$/;
@@ -51,6 +52,7 @@ export function createApp(deps: Deps): App {
   registerCatalogueRoutes(app, deps);
   registerIngestRoutes(app, deps);
   registerOpenDataRoutes(app, deps);
+  registerLicenceRoutes(app, deps);
 
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',

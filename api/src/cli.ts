@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
+import { verifyContractCommand } from './commands/contract-verify.ts';
+import { rotateSigningKey } from './commands/keys-rotate.ts';
 import { parseConfig } from './config.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { seedDemo } from './demo/seed-demo.ts';
@@ -13,6 +15,9 @@ const USAGE = `enclave <command>
   start            run the API and portal (migrates, creates the admin, seeds demo data on first start)
   migrate          apply database migrations
   seed --demo      load the demo orgs, users and datasets
+  keys rotate      make a new contract-signing key; old keys stay in the JWKS to verify old contracts
+  contract verify <file> --jwks <url|file> --operator-jwk <file>
+                   verify a downloaded contract offline: both signatures, canonical payload, term
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, ENCLAVE_BOOTSTRAP_TOKEN.`;
 
@@ -75,6 +80,36 @@ async function main(argv: string[]) {
         progress: (m) => console.log(m),
       });
       await database.close();
+      return;
+    }
+    case 'keys': {
+      if (rest[0] !== 'rotate') throw new Error('usage: enclave keys rotate');
+      if (config.ENCLAVE_SIGNING_KEYS)
+        throw new Error('the signing keys come from ENCLAVE_SIGNING_KEYS; rotate them there');
+      const database = await openConfiguredDatabase(config);
+      await migrateDatabase(database);
+      const out = await rotateSigningKey(createDeps(config, database));
+      await database.close();
+      console.log(`new signing key ${out.kid}; retired (verify-only): ${out.retired.join(', ') || 'none'}`);
+      return;
+    }
+    case 'contract': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { jwks: { type: 'string' }, 'operator-jwk': { type: 'string' } },
+      });
+      const [sub, file] = positionals;
+      if (sub !== 'verify' || !file || !values.jwks || !values['operator-jwk']) {
+        throw new Error('usage: enclave contract verify <file> --jwks <url|file> --operator-jwk <file>');
+      }
+      const result = await verifyContractCommand({
+        file,
+        jwks: values.jwks,
+        operatorJwk: values['operator-jwk'],
+      });
+      for (const line of result.lines) console.log(line);
+      process.exitCode = result.ok ? 0 : 1;
       return;
     }
     default:

@@ -9,6 +9,10 @@ const ZConfig = z.object({
   /** Requests per minute for callers without a token, and per token. */
   RATE_LIMIT_ANONYMOUS: z.coerce.number().int().positive().default(60),
   RATE_LIMIT_TOKEN: z.coerce.number().int().positive().default(1200),
+  /** The platform signing key ring as JSON; else it lives in DATA_DIR/signing-keys.json. */
+  ENCLAVE_SIGNING_KEYS: z.string().optional(),
+  /** No licence may set minCellCount below this. */
+  POLICY_MIN_CELL_FLOOR: z.coerce.number().int().min(1).default(5),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -1,7 +1,9 @@
 import type { Database, Db } from './db/client.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
+import type { KeyStore } from './keys/key-store.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
+import type { TPolicySettings } from './licences/policy.ts';
 import type { ReadCounter } from './open/read-counter.ts';
 
 export type TAppSettings = {
@@ -11,6 +13,8 @@ export type TAppSettings = {
   publicUrl: string;
   /** Requests a minute: per address without a token, per token with one. */
   rateLimits: { anonymous: number; token: number };
+  /** Licence policy floor and defaults. */
+  policy: TPolicySettings;
 };
 
 /** Everything a request handler may use, built once by the server (or a test) and passed in. */
@@ -22,4 +26,6 @@ export type Deps = {
   settings: TAppSettings;
   rateLimiter: RateLimiter;
   readCounter: ReadCounter;
+  /** The platform's contract-signing keys. */
+  keys: KeyStore;
 };

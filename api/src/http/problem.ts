@@ -19,6 +19,19 @@ const TITLES: Record<TErrorCode, string> = {
   RATE_LIMITED: 'Too many requests',
   INTERNAL: 'Internal error',
   DATABASE_UNAVAILABLE: 'Service unavailable',
+  OPERATOR_KEY_REQUIRED: 'Countersigning key required',
+  CONTRACT_SIGNATURE_INVALID: 'Signature does not verify',
+  CONTRACT_NOT_ACTIVE: 'Contract not active',
+  CONTRACT_REVOKED: 'Contract revoked',
+  CONTRACT_EXPIRED: 'Contract expired',
+  CONTRACT_NOT_YET_VALID: 'Contract not yet valid',
+  CONTRACT_INTEGRITY_FAILED: 'Contract integrity check failed',
+  OPERATION_NOT_LICENSED: 'Operation not licensed',
+  DATASET_NOT_LICENSED: 'Dataset not licensed',
+  COLUMN_NOT_LICENSED: 'Column not licensed',
+  QUOTA_EXCEEDED: 'Quota exceeded',
+  BUDGET_EXHAUSTED: 'Privacy budget exhausted',
+  DP_NOT_CONFIGURED: 'No privacy budget',
 };
 
 /** An RFC 9457 problem document for an error; never includes a stack, SQL or a path. */

@@ -8,6 +8,7 @@ import { migrateDatabase } from '../../src/db/migrate.ts';
 import type { TRole } from '../../src/db/schema/index.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { App } from '../../src/http/env.ts';
+import { createMemoryKeyStore } from '../../src/keys/key-store.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
 import { createDeps } from '../../src/server.ts';
@@ -72,8 +73,10 @@ export async function createTestApp(
     RATE_LIMIT_ANONYMOUS: String(opts.rateLimits?.anonymous ?? 100_000),
     RATE_LIMIT_TOKEN: String(opts.rateLimits?.token ?? 100_000),
   });
+  const clock = opts.clock ?? { now: () => new Date() };
   const deps = createDeps(config, database, {
     logger: createLogger('silent'),
+    keys: createMemoryKeyStore(null, clock),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   await bootstrapAdmin(deps, { token: ADMIN_TOKEN });

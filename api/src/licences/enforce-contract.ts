@@ -1,0 +1,139 @@
+import { ContractError, publicJwks, type TContractPayload, verifyContract } from '@enclave/contracts';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import type { TActor } from '../auth/actor.ts';
+import type { Db } from '../db/client.ts';
+import { contracts, contractUsage, orgKeys, type TOperation } from '../db/schema/index.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, notFound, type TErrorCode } from '../errors.ts';
+
+export type TContractUse = {
+  contractId: string;
+  operation: TOperation;
+  datasets: { id: string; columns: string[] }[];
+  /** Count this use against the day's run quota (a run); false only checks that one is left. */
+  isRun: boolean;
+};
+
+export type TEffectivePolicy = {
+  contractId: string;
+  payload: TContractPayload;
+  policy: TContractPayload['policy'];
+  runsToday: number;
+};
+
+const refuse = (code: TErrorCode, detail: string) => new AppError(code, detail);
+
+/**
+ * The one check every licensed operation makes at the moment it happens: the contract exists and
+ * is the caller's org's, its signatures still verify (the stored row is not trusted on its own),
+ * it is active, within term and not revoked, the operation, datasets and columns are licensed, and
+ * the day's runs are not spent. Returns the effective policy or throws with a stable code. Pass the
+ * transaction of the operation so a counted run and the operation commit together; a refusal is
+ * written to the audit log in a transaction of its own, so it is kept even as the caller's rolls back.
+ */
+export async function enforceContract(
+  deps: Deps,
+  tx: Db,
+  actor: TActor,
+  use: TContractUse,
+  requestId?: string,
+): Promise<TEffectivePolicy> {
+  try {
+    return await check(deps, tx, actor, use);
+  } catch (err) {
+    if (err instanceof AppError && err.code !== 'NOT_FOUND') {
+      await deps.db
+        .transaction((own) =>
+          appendAuditEntry(own, {
+            actor,
+            action: 'contract.use',
+            objectType: 'contract',
+            objectId: use.contractId,
+            contractId: use.contractId,
+            outcome: 'refused',
+            details: { operation: use.operation, code: err.code, detail: err.message },
+            requestId,
+            at: deps.clock.now(),
+          }),
+        )
+        .catch((e) => deps.logger.error('could not log a refused contract use', { error: String(e) }));
+    }
+    throw err;
+  }
+}
+
+async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Promise<TEffectivePolicy> {
+  const now = deps.clock.now();
+  const [row] = await tx.select().from(contracts).where(eq(contracts.id, use.contractId));
+  if (!row || row.operatorOrgId !== actor.orgId) throw notFound('contract');
+  if (row.status === 'revoked')
+    throw refuse('CONTRACT_REVOKED', `the contract was revoked: ${row.revokeReason ?? ''}`);
+  if (row.status !== 'active')
+    throw refuse('CONTRACT_NOT_ACTIVE', 'the contract awaits the operator’s countersignature');
+
+  const [key] = await tx.select().from(orgKeys).where(eq(orgKeys.kid, row.licenseeKid));
+  let payload: TContractPayload;
+  try {
+    ({ payload } = await verifyContract(row.jws, {
+      platformJwks: publicJwks(await deps.keys.ring()),
+      ...(key ? { operatorJwk: key.publicJwk } : {}),
+      now,
+      checkTerm: false,
+    }));
+  } catch (err) {
+    if (!(err instanceof ContractError)) throw err;
+    deps.logger.error('stored contract failed verification', { contractId: row.id, code: err.code });
+    throw refuse('CONTRACT_INTEGRITY_FAILED', 'the stored contract no longer verifies; it cannot be used');
+  }
+  if (payload.id !== row.id || payload.licensee.org !== actor.orgId) {
+    throw refuse(
+      'CONTRACT_INTEGRITY_FAILED',
+      'the stored contract does not match its record; it cannot be used',
+    );
+  }
+  if (now < new Date(payload.term.notBefore)) {
+    throw refuse('CONTRACT_NOT_YET_VALID', `the contract's term starts ${payload.term.notBefore}`);
+  }
+  if (now >= new Date(payload.term.notAfter)) {
+    throw refuse('CONTRACT_EXPIRED', `the contract's term ended ${payload.term.notAfter}`);
+  }
+  if (!payload.operations.includes(use.operation)) {
+    throw refuse('OPERATION_NOT_LICENSED', `the contract does not permit ${use.operation}`);
+  }
+  for (const d of use.datasets) {
+    const licensed = payload.datasets.find((x) => x.id === d.id);
+    if (!licensed) throw refuse('DATASET_NOT_LICENSED', `dataset ${d.id} is not in the contract`);
+    const outside = d.columns.filter((c) => !licensed.columns.includes(c));
+    if (outside.length > 0) {
+      throw refuse('COLUMN_NOT_LICENSED', `column(s) not licensed for ${d.id}: ${outside.join(', ')}`);
+    }
+  }
+
+  const day = now.toISOString().slice(0, 10);
+  const max = payload.policy.maxRunsPerDay;
+  let runsToday: number;
+  if (use.isRun) {
+    const counted = await tx
+      .insert(contractUsage)
+      .values({ contractId: row.id, day, runs: 1 })
+      .onConflictDoUpdate({
+        target: [contractUsage.contractId, contractUsage.day],
+        set: { runs: sql`${contractUsage.runs} + 1` },
+        setWhere: lt(contractUsage.runs, max),
+      })
+      .returning({ runs: contractUsage.runs });
+    if (counted.length === 0)
+      throw refuse('QUOTA_EXCEEDED', `the contract allows ${max} runs a day; none are left today`);
+    runsToday = counted[0]!.runs;
+  } else {
+    const [usage] = await tx
+      .select({ runs: contractUsage.runs })
+      .from(contractUsage)
+      .where(and(eq(contractUsage.contractId, row.id), eq(contractUsage.day, day)));
+    runsToday = usage?.runs ?? 0;
+    if (runsToday >= max)
+      throw refuse('QUOTA_EXCEEDED', `the contract allows ${max} runs a day; none are left today`);
+  }
+  return { contractId: row.id, payload, policy: payload.policy, runsToday };
+}

@@ -1,0 +1,442 @@
+import { publicJwks } from '@enclave/contracts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import { requireRole } from '../auth/require-role.ts';
+import { APPLICATION_STATUSES, OPERATIONS, orgKeys } from '../db/schema/index.ts';
+import type { Deps } from '../deps.ts';
+import { notFound } from '../errors.ts';
+import type { App } from '../http/env.ts';
+import { bearer, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { countersignContract } from '../licences/countersign-contract.ts';
+import { createApplication } from '../licences/create-application.ts';
+import { decideApplicationPart } from '../licences/decide-application-part.ts';
+import { enforceContract } from '../licences/enforce-contract.ts';
+import { getApplication, listApplications, type TApplicationView } from '../licences/get-application.ts';
+import {
+  contractState,
+  getContract,
+  listContracts,
+  payloadOf,
+  type TContractRow,
+} from '../licences/get-contract.ts';
+import { ZPolicyInput } from '../licences/policy.ts';
+import { registerOrgKey } from '../licences/register-org-key.ts';
+import { revokeContract } from '../licences/revoke-contract.ts';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const ZDateTime = z.iso.datetime({ offset: true });
+const ZColumnNames = z.array(z.string().max(63)).min(1).max(200);
+
+const ZOrgKey = z
+  .object({
+    kid: z.string(),
+    orgId: z.string(),
+    publicJwk: z.record(z.string(), z.string()),
+    createdAt: z.string(),
+  })
+  .openapi('OrgKey');
+const orgKeyOut = (k: typeof orgKeys.$inferSelect) => ({
+  kid: k.kid,
+  orgId: k.orgId,
+  publicJwk: k.publicJwk,
+  createdAt: k.createdAt.toISOString(),
+});
+
+const ZCreateApplicationBody = z
+  .strictObject({
+    datasets: z
+      .array(z.strictObject({ datasetId: z.string().max(64), columns: ZColumnNames }))
+      .min(1)
+      .max(20),
+    purpose: z.string().trim().min(1).max(2000),
+    scenario: z.string().trim().min(1).max(2000),
+    operations: z
+      .array(z.enum(OPERATIONS))
+      .min(1)
+      .max(3)
+      .refine((ops) => new Set(ops).size === ops.length, { message: 'an operation is listed twice' }),
+    term: z.strictObject({ notBefore: ZDateTime, notAfter: ZDateTime }),
+    keyId: z.string().max(100).optional(),
+  })
+  .openapi('CreateApplicationBody');
+
+const ZApplication = z
+  .object({
+    id: z.string(),
+    operatorOrgId: z.string(),
+    status: z.enum(APPLICATION_STATUSES),
+    purpose: z.string(),
+    scenario: z.string(),
+    operations: z.array(z.enum(OPERATIONS)),
+    term: z.object({ notBefore: z.string(), notAfter: z.string() }),
+    licenseeKid: z.string(),
+    contractId: z.string().nullable(),
+    createdAt: z.string(),
+    parts: z.array(
+      z.object({
+        datasetId: z.string(),
+        providerOrgId: z.string(),
+        columns: z.array(z.string()),
+        status: z.enum(APPLICATION_STATUSES),
+        reason: z.string().nullable(),
+        policy: z.record(z.string(), z.number()),
+        decidedAt: z.string().nullable(),
+      }),
+    ),
+  })
+  .openapi('Application');
+const applicationOut = (a: TApplicationView): z.infer<typeof ZApplication> => ({
+  id: a.id,
+  operatorOrgId: a.operatorOrgId,
+  status: a.status,
+  purpose: a.purpose,
+  scenario: a.scenario,
+  operations: a.operations,
+  term: { notBefore: a.notBefore.toISOString(), notAfter: a.notAfter.toISOString() },
+  licenseeKid: a.licenseeKid,
+  contractId: a.contractId,
+  createdAt: a.createdAt.toISOString(),
+  parts: a.parts.map((p) => ({
+    datasetId: p.datasetId,
+    providerOrgId: p.providerOrgId,
+    columns: p.columns,
+    status: p.status,
+    reason: p.reason,
+    policy: p.policy as Record<string, number>,
+    decidedAt: iso(p.decidedAt),
+  })),
+});
+
+const ZDecisionBody = z
+  .discriminatedUnion('decision', [
+    z.strictObject({
+      datasetId: z.string().max(64),
+      decision: z.literal('approve'),
+      policy: ZPolicyInput.optional(),
+    }),
+    z.strictObject({
+      datasetId: z.string().max(64),
+      decision: z.literal('reject'),
+      reason: z.string().trim().min(1).max(2000),
+    }),
+  ])
+  .openapi('DecisionBody');
+
+const ZJws = z.object({
+  payload: z.string(),
+  signatures: z.array(z.object({ protected: z.string(), signature: z.string() })),
+});
+const ZContract = z
+  .object({
+    id: z.string(),
+    state: z.enum(['awaiting_countersign', 'active', 'expired', 'revoked']),
+    contract: z.record(z.string(), z.unknown()).openapi({ description: 'The signed payload, decoded' }),
+    jws: ZJws.openapi({
+      description: 'General JSON serialization: the platform signature, then the operator’s',
+    }),
+    issuedAt: z.string(),
+    countersignedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+    revokeReason: z.string().nullable(),
+  })
+  .openapi('Contract');
+
+export function registerLicenceRoutes(app: App, deps: Deps) {
+  const contractOut = (c: TContractRow): z.infer<typeof ZContract> => ({
+    id: c.id,
+    state: contractState(c, deps.clock.now()),
+    contract: payloadOf(c),
+    jws: c.jws,
+    issuedAt: c.issuedAt.toISOString(),
+    countersignedAt: iso(c.countersignedAt),
+    revokedAt: iso(c.revokedAt),
+    revokeReason: c.revokeReason,
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      tags: ['contracts'],
+      summary: 'The platform’s contract-signing public keys, retired ones included',
+      responses: { 200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.string())) }), 'JWKS') },
+    }),
+    async (c) => c.json(publicJwks(await deps.keys.ring()) as { keys: Record<string, string>[] }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/orgs/{id}/keys',
+      tags: ['contracts'],
+      summary: 'Register an Ed25519 public JWK for countersigning (operator, own org)',
+      security: bearer,
+      request: {
+        params: ZIdParam,
+        body: jsonBody(z.strictObject({ jwk: z.unknown() }).openapi('RegisterKeyBody')),
+      },
+      responses: { 201: jsonResponse(ZOrgKey, 'Registered; kid is the RFC 7638 thumbprint'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator');
+      const key = await registerOrgKey(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        c.req.valid('json').jwk,
+        c.get('requestId'),
+      );
+      return c.json(orgKeyOut(key), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/orgs/{id}/keys',
+      tags: ['contracts'],
+      summary: 'An org’s registered public keys (its own members, admin, regulator)',
+      security: bearer,
+      request: { params: ZIdParam },
+      responses: { 200: jsonResponse(z.object({ items: z.array(ZOrgKey) }), 'Keys'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator', 'researcher');
+      const { id } = c.req.valid('param');
+      if (actor.orgId !== id && actor.role !== 'admin' && actor.role !== 'regulator') throw notFound('org');
+      const rows = await deps.db.select().from(orgKeys).where(eq(orgKeys.orgId, id));
+      return c.json({ items: rows.map(orgKeyOut) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/applications',
+      tags: ['licences'],
+      summary: 'Apply for a licence on conditional datasets (operator)',
+      security: bearer,
+      request: { body: jsonBody(ZCreateApplicationBody) },
+      responses: { 201: jsonResponse(ZApplication, 'The application, pending'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator');
+      const body = c.req.valid('json');
+      const created = await createApplication(
+        deps,
+        actor,
+        {
+          ...body,
+          term: { notBefore: new Date(body.term.notBefore), notAfter: new Date(body.term.notAfter) },
+        },
+        c.get('requestId'),
+      );
+      return c.json(applicationOut(created), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/applications',
+      tags: ['licences'],
+      summary: 'Applications: an operator’s own; for a provider, the parts on its datasets',
+      security: bearer,
+      request: { query: z.strictObject({ status: z.enum(APPLICATION_STATUSES).optional() }) },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(ZApplication) }), 'At most 500, newest first'),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const items = await listApplications(deps.db, actor, c.req.valid('query'));
+      return c.json({ items: items.map(applicationOut) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/applications/{id}',
+      tags: ['licences'],
+      summary: 'One application, as the caller may see it',
+      security: bearer,
+      request: { params: ZIdParam },
+      responses: { 200: jsonResponse(ZApplication, 'The application'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      return c.json(applicationOut(await getApplication(deps.db, actor, c.req.valid('param').id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/applications/{id}/decisions',
+      tags: ['licences'],
+      summary: 'Approve (optionally tightening the policy) or reject the part for an own dataset (provider)',
+      security: bearer,
+      request: { params: ZIdParam, body: jsonBody(ZDecisionBody) },
+      responses: {
+        200: jsonResponse(
+          ZApplication.extend({ contractId: z.string().nullable() }),
+          'The application after the decision',
+        ),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider');
+      const { id } = c.req.valid('param');
+      await decideApplicationPart(deps, actor, id, c.req.valid('json'), c.get('requestId'));
+      return c.json(applicationOut(await getApplication(deps.db, actor, id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/contracts',
+      tags: ['contracts'],
+      summary: 'Contracts the caller is party to (regulators and the admin: all)',
+      security: bearer,
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(ZContract) }), 'At most 500, newest first'),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      return c.json({ items: (await listContracts(deps.db, actor)).map(contractOut) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/contracts/{id}',
+      tags: ['contracts'],
+      summary: 'A contract and its JWS, for the parties',
+      security: bearer,
+      request: { params: ZIdParam },
+      responses: { 200: jsonResponse(ZContract, 'The contract'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      return c.json(contractOut(await getContract(deps.db, actor, c.req.valid('param').id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/contracts/{id}/countersign',
+      tags: ['contracts'],
+      summary: 'Countersign the contract’s payload with the org key it names (operator)',
+      description:
+        'The body is one JWS signature object over the same payload: protected header {"alg":"EdDSA","kid":<the contract’s licensee kid>,"typ":"enclave-contract+jws"}.',
+      security: bearer,
+      request: {
+        params: ZIdParam,
+        body: jsonBody(
+          z
+            .strictObject({ protected: z.string().max(4096), signature: z.string().max(4096) })
+            .openapi('CountersignBody'),
+        ),
+      },
+      responses: { 200: jsonResponse(ZContract, 'Active'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator');
+      const row = await countersignContract(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        c.req.valid('json'),
+        c.get('requestId'),
+      );
+      return c.json(contractOut(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/contracts/{id}/revoke',
+      tags: ['contracts'],
+      summary: 'Revoke a contract with a reason (a provider of its data, or the admin)',
+      security: bearer,
+      request: {
+        params: ZIdParam,
+        body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(2000) }).openapi('RevokeBody')),
+      },
+      responses: { 200: jsonResponse(ZContract, 'Revoked'), ...problems },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'provider', 'admin');
+      const row = await revokeContract(
+        deps,
+        actor,
+        c.req.valid('param').id,
+        c.req.valid('json').reason,
+        c.get('requestId'),
+      );
+      return c.json(contractOut(row), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/contracts/{id}/check',
+      tags: ['contracts'],
+      summary:
+        'Check, without using it, that the contract permits an operation on datasets and columns (operator)',
+      security: bearer,
+      request: {
+        params: ZIdParam,
+        body: jsonBody(
+          z
+            .strictObject({
+              operation: z.enum(OPERATIONS),
+              datasets: z
+                .array(z.strictObject({ id: z.string().max(64), columns: ZColumnNames }))
+                .min(1)
+                .max(20),
+            })
+            .openapi('ContractCheckBody'),
+        ),
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            contractId: z.string(),
+            policy: z.record(z.string(), z.unknown()),
+            runsToday: z.number(),
+          }),
+          'Permitted; the effective policy',
+        ),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator');
+      const body = c.req.valid('json');
+      const out = await enforceContract(
+        deps,
+        deps.db,
+        actor,
+        {
+          contractId: c.req.valid('param').id,
+          operation: body.operation,
+          datasets: body.datasets,
+          isRun: false,
+        },
+        c.get('requestId'),
+      );
+      return c.json({ contractId: out.contractId, policy: out.policy, runsToday: out.runsToday }, 200);
+    },
+  );
+}
