@@ -57,6 +57,7 @@ export async function startServer(
   const database = await openConfiguredDatabase(config);
   await migrateDatabase(database);
   const deps = createDeps(config, database);
+  await deps.keys.ring();
   const boot = await bootstrapAdmin(deps, {
     token: config.ENCLAVE_BOOTSTRAP_TOKEN,
     dataDir: config.DATA_DIR,

@@ -79,6 +79,9 @@ describe('enclave command line', () => {
     const count = catalogue.page.total;
     expect(count).toBeGreaterThanOrEqual(5);
     expect(existsSync(join(env.DATA_DIR!, 'demo-tokens.json'))).toBe(true);
+    expect(statSync(join(env.DATA_DIR!, 'signing-keys.json')).mode & 0o777).toBe(0o600);
+    const jwks = await (await fetch(`${first.url}/.well-known/jwks.json`)).json();
+    expect(jwks.keys).toHaveLength(1);
     expect(await stop(first.child)).toBe(0);
 
     const second = await start();
@@ -90,6 +93,12 @@ describe('enclave command line', () => {
 
     const seeded = await run(['seed', '--demo']);
     expect(seeded.code, seeded.out).toBe(0);
+
+    const rotated = await run(['keys', 'rotate']);
+    expect(rotated.code, rotated.out).toBe(0);
+    const ring = JSON.parse(readFileSync(join(env.DATA_DIR!, 'signing-keys.json'), 'utf8'));
+    expect(ring.keys).toHaveLength(2);
+    expect(ring.keys.filter((k: { privateJwk?: unknown }) => k.privateJwk)).toHaveLength(1);
   }, 180_000);
 
   it('prints usage and fails on an unknown command', async () => {

@@ -58,7 +58,7 @@ describe('licences', () => {
       datasets: [
         { id: ds1, columns: ['district', 'wage_base'] },
         { id: ds2, columns: ['district'] },
-      ],
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
       operations: ['sandbox'],
       policy: {
         minCellCount: 20,

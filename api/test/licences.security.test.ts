@@ -206,6 +206,7 @@ describe('enforcement at the moment of use', () => {
       json: { operation: 'sandbox', datasets: [{ id: c.datasetId, columns: ['district'] }] },
     });
     expect(http.status).toBe(429);
+    expect(Number(http.headers.get('retry-after'))).toBeGreaterThan(0);
     const saved = now;
     now = new Date(now.getTime() + 86_400_000);
     try {

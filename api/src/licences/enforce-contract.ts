@@ -24,6 +24,14 @@ export type TEffectivePolicy = {
 
 const refuse = (code: TErrorCode, detail: string) => new AppError(code, detail);
 
+/** Quotas reset at midnight UTC; Retry-After says how long until then. */
+const quotaExceeded = (max: number, now: Date) => {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return new AppError('QUOTA_EXCEEDED', `the contract allows ${max} runs a day; none are left today`, {
+    retryAfter: Math.ceil((midnight - now.getTime()) / 1000),
+  });
+};
+
 /**
  * The one check every licensed operation makes at the moment it happens: the contract exists and
  * is the caller's org's, its signatures still verify (the stored row is not trusted on its own),
@@ -123,8 +131,7 @@ async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Prom
         setWhere: lt(contractUsage.runs, max),
       })
       .returning({ runs: contractUsage.runs });
-    if (counted.length === 0)
-      throw refuse('QUOTA_EXCEEDED', `the contract allows ${max} runs a day; none are left today`);
+    if (counted.length === 0) throw quotaExceeded(max, now);
     runsToday = counted[0]!.runs;
   } else {
     const [usage] = await tx
@@ -132,8 +139,7 @@ async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Prom
       .from(contractUsage)
       .where(and(eq(contractUsage.contractId, row.id), eq(contractUsage.day, day)));
     runsToday = usage?.runs ?? 0;
-    if (runsToday >= max)
-      throw refuse('QUOTA_EXCEEDED', `the contract allows ${max} runs a day; none are left today`);
+    if (runsToday >= max) throw quotaExceeded(max, now);
   }
   return { contractId: row.id, payload, policy: payload.policy, runsToday };
 }

@@ -42,7 +42,10 @@ export async function issueContract(
     issuedAt: at.toISOString(),
     issuer: { org: authority!.orgId, kid: key.kid },
     licensee: { org: app.operatorOrgId, kid: app.licenseeKid },
-    datasets: parts.map((p) => ({ id: p.datasetId, columns: p.columns })),
+    // In id order, so the same approvals always give the same payload.
+    datasets: [...parts]
+      .sort((a, b) => (a.datasetId < b.datasetId ? -1 : 1))
+      .map((p) => ({ id: p.datasetId, columns: p.columns })),
     purpose: app.purpose,
     scenario: app.scenario,
     operations: app.operations,

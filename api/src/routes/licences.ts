@@ -2,9 +2,9 @@ import { publicJwks } from '@enclave/contracts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { requireRole } from '../auth/require-role.ts';
-import { APPLICATION_STATUSES, OPERATIONS, orgKeys } from '../db/schema/index.ts';
+import { APPLICATION_STATUSES, OPERATIONS, orgKeys, privacyBudgets } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import type { App } from '../http/env.ts';
 import { bearer, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { countersignContract } from '../licences/countersign-contract.ts';
@@ -326,6 +326,38 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
     async (c) => {
       const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
       return c.json(contractOut(await getContract(deps.db, actor, c.req.valid('param').id)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/contracts/{id}/budget',
+      tags: ['contracts'],
+      summary: 'The contract’s privacy budget: epsilon granted, spent, remaining (parties)',
+      security: bearer,
+      request: { params: ZIdParam },
+      responses: {
+        200: jsonResponse(
+          z.object({ contractId: z.string(), granted: z.number(), spent: z.number(), remaining: z.number() }),
+          'The ledger',
+        ),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const contract = await getContract(deps.db, actor, c.req.valid('param').id);
+      const [budget] = await deps.db
+        .select()
+        .from(privacyBudgets)
+        .where(eq(privacyBudgets.contractId, contract.id));
+      if (!budget) throw new AppError('DP_NOT_CONFIGURED', 'the contract has no differential-privacy budget');
+      const { epsilonGranted: granted, epsilonSpent: spent } = budget;
+      return c.json(
+        { contractId: contract.id, granted, spent, remaining: Math.max(0, granted - spent) },
+        200,
+      );
     },
   );
 
