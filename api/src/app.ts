@@ -16,6 +16,7 @@ import { registerHealthRoutes } from './routes/health.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
+import { registerSandboxRoutes } from './routes/sandbox.ts';
 
 const INGEST_PATH = /^\/v1\/datasets\/[^/]+\/data$/;
 
@@ -53,6 +54,7 @@ export function createApp(deps: Deps): App {
   registerIngestRoutes(app, deps);
   registerOpenDataRoutes(app, deps);
   registerLicenceRoutes(app, deps);
+  registerSandboxRoutes(app, deps);
 
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',

@@ -8,13 +8,14 @@ import { rotateSigningKey } from './commands/keys-rotate.ts';
 import { parseConfig } from './config.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { seedDemo } from './demo/seed-demo.ts';
-import { createDeps, openConfiguredDatabase, startServer } from './server.ts';
+import { createDeps, openConfiguredDatabase, startSandboxWorker, startServer } from './server.ts';
 
 const USAGE = `enclave <command>
 
   start            run the API and portal (migrates, creates the admin, seeds demo data on first start)
   migrate          apply database migrations
   seed --demo      load the demo orgs, users and datasets
+  worker           run sandbox executors against DATABASE_URL (more machines, more runs)
   keys rotate      make a new contract-signing key; old keys stay in the JWKS to verify old contracts
   contract verify <file> --jwks <url|file> --operator-jwk <file>
                    verify a downloaded contract offline: both signatures, canonical payload, term
@@ -80,6 +81,26 @@ async function main(argv: string[]) {
         progress: (m) => console.log(m),
       });
       await database.close();
+      return;
+    }
+    case 'worker': {
+      if (!config.DATABASE_URL)
+        throw new Error(
+          'enclave worker needs DATABASE_URL; on the embedded database, npm start runs the workers',
+        );
+      const database = await openConfiguredDatabase(config);
+      await migrateDatabase(database);
+      const deps = createDeps(config, database);
+      const worker = startSandboxWorker(deps, Math.max(1, config.SANDBOX_EXECUTORS));
+      console.log(`sandbox worker running ${Math.max(1, config.SANDBOX_EXECUTORS)} executor(s)`);
+      const shutdown = () => {
+        worker.stop().then(
+          () => database.close().then(() => process.exit(0)),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
       return;
     }
     case 'keys': {

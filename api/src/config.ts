@@ -13,6 +13,14 @@ const ZConfig = z.object({
   ENCLAVE_SIGNING_KEYS: z.string().optional(),
   /** No licence may set minCellCount below this. */
   POLICY_MIN_CELL_FLOOR: z.coerce.number().int().min(1).default(5),
+  /** Sandbox executor processes this process runs (0: none; runs wait for `enclave worker`). */
+  SANDBOX_EXECUTORS: z.coerce.number().int().min(0).max(64).default(2),
+  SANDBOX_ISOLATE_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
+  /** Hex key of the cell-key perturbation; else kept in DATA_DIR/cell-key-secret. */
+  ENCLAVE_CELL_KEY_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

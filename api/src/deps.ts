@@ -15,6 +15,12 @@ export type TAppSettings = {
   rateLimits: { anonymous: number; token: number };
   /** Licence policy floor and defaults. */
   policy: TPolicySettings;
+  sandbox: {
+    /** Heap limit of one run's isolate. */
+    isolateMemoryMb: number;
+    /** Key of the cell-key perturbation; the same on every worker, so a query gets the same noise anywhere. */
+    cellKeySecretHex: string;
+  };
 };
 
 /** Everything a request handler may use, built once by the server (or a test) and passed in. */
@@ -28,4 +34,6 @@ export type Deps = {
   readCounter: ReadCounter;
   /** The platform's contract-signing keys. */
   keys: KeyStore;
+  /** The sandbox run dispatcher of this process, when it runs one. */
+  sandbox?: { wake(): void };
 };

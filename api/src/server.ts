@@ -1,5 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseKeyRing } from '@enclave/contracts';
+import { createExecutorPool } from '@enclave/sandbox';
 import { serve } from '@hono/node-server';
 import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
 import { createApp } from './app.ts';
@@ -13,6 +17,7 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { DEFAULT_POLICY_SETTINGS } from './licences/policy.ts';
 import { createReadCounter } from './open/read-counter.ts';
+import { createRunDispatcher } from './sandbox/run-dispatcher.ts';
 
 /** Builds the dependencies of the app from configuration and an open database. */
 export function createDeps(
@@ -32,10 +37,22 @@ export function createDeps(
       publicUrl: `http://${config.HOST}:${config.PORT}`,
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
       policy: { ...DEFAULT_POLICY_SETTINGS, floorMinCellCount: config.POLICY_MIN_CELL_FLOOR },
+      sandbox: { isolateMemoryMb: config.SANDBOX_ISOLATE_MEMORY_MB, cellKeySecretHex: cellKeySecret(config) },
     },
     rateLimiter: createRateLimiter(),
     readCounter: createReadCounter(database.db),
   };
+}
+
+/** The cell-key secret from configuration, else from DATA_DIR/cell-key-secret, made on first use. */
+function cellKeySecret(config: TConfig): string {
+  if (config.ENCLAVE_CELL_KEY_SECRET) return config.ENCLAVE_CELL_KEY_SECRET;
+  const path = join(config.DATA_DIR, 'cell-key-secret');
+  if (!existsSync(path)) {
+    mkdirSync(config.DATA_DIR, { recursive: true });
+    writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(path, 'utf8').trim();
 }
 
 /** The signing keys from ENCLAVE_SIGNING_KEYS, else from DATA_DIR/signing-keys.json (0600). */
@@ -47,6 +64,26 @@ export function createConfiguredKeyStore(config: TConfig, clock: Clock): KeyStor
 
 export async function openConfiguredDatabase(config: TConfig): Promise<Database> {
   return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+}
+
+/**
+ * Sandbox executor processes and the dispatcher that feeds them from the runs queue. `npm start`
+ * runs one beside the API; `enclave worker` runs one alone, on any machine that reaches the database.
+ */
+export function startSandboxWorker(deps: Deps, executors: number) {
+  const pool = createExecutorPool({ size: executors });
+  const dispatcher = createRunDispatcher(deps, pool, {
+    slots: executors,
+    workerId: `${hostname()}:${process.pid}`,
+  });
+  return {
+    dispatcher,
+    pool,
+    async stop() {
+      await dispatcher.stop();
+      await pool.close();
+    },
+  };
 }
 
 /** Starts the API: migrations, first-start admin, then listening. */
@@ -63,6 +100,8 @@ export async function startServer(
     dataDir: config.DATA_DIR,
   });
   await hooks.afterMigrate?.(deps);
+  const sandbox = config.SANDBOX_EXECUTORS > 0 ? startSandboxWorker(deps, config.SANDBOX_EXECUTORS) : null;
+  if (sandbox) deps.sandbox = sandbox.dispatcher;
   const app = createApp(deps);
   const flushTimer = setInterval(() => {
     deps.readCounter
@@ -76,6 +115,7 @@ export async function startServer(
   const stop = async () => {
     clearInterval(flushTimer);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sandbox?.stop();
     await deps.readCounter.flush().catch(() => {});
     await database.close();
   };

@@ -184,7 +184,7 @@ describe('enforcement at the moment of use', () => {
         contractId: c.contractId,
         operation: 'sandbox',
         datasets: [{ id: c.datasetId, columns: ['district'] }],
-        isRun: true,
+        quota: 'count',
         ...over,
       },
     );
@@ -248,7 +248,7 @@ describe('enforcement at the moment of use', () => {
           contractId: c.contractId,
           operation: 'sandbox',
           datasets: [],
-          isRun: false,
+          quota: 'check',
         },
       ),
     );
@@ -294,7 +294,7 @@ describe('enforcement at the moment of use', () => {
           contractId: a.contractId,
           operation: 'sandbox',
           datasets: [{ id: a.datasetId, columns: ['district'] }],
-          isRun: true,
+          quota: 'count',
         },
       ),
     );

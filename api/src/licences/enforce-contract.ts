@@ -11,8 +11,8 @@ export type TContractUse = {
   contractId: string;
   operation: TOperation;
   datasets: { id: string; columns: string[] }[];
-  /** Count this use against the day's run quota (a run); false only checks that one is left. */
-  isRun: boolean;
+  /** `count` takes one of the day's runs; `check` only requires one to be left; `skip` ignores the quota (a run already counted). */
+  quota: 'count' | 'check' | 'skip';
 };
 
 export type TEffectivePolicy = {
@@ -37,8 +37,8 @@ const quotaExceeded = (max: number, now: Date) => {
  * is the caller's org's, its signatures still verify (the stored row is not trusted on its own),
  * it is active, within term and not revoked, the operation, datasets and columns are licensed, and
  * the day's runs are not spent. Returns the effective policy or throws with a stable code. Pass the
- * transaction of the operation so a counted run and the operation commit together; a refusal is
- * written to the audit log in a transaction of its own, so it is kept even as the caller's rolls back.
+ * transaction of the operation so a counted run and the operation commit together, and wrap that
+ * transaction in `auditContractRefusals` so a refusal reaches the audit log.
  */
 export async function enforceContract(
   deps: Deps,
@@ -51,21 +51,49 @@ export async function enforceContract(
     return await check(deps, tx, actor, use);
   } catch (err) {
     if (err instanceof AppError && err.code !== 'NOT_FOUND') {
-      await deps.db
-        .transaction((own) =>
-          appendAuditEntry(own, {
-            actor,
-            action: 'contract.use',
-            objectType: 'contract',
-            objectId: use.contractId,
-            contractId: use.contractId,
-            outcome: 'refused',
-            details: { operation: use.operation, code: err.code, detail: err.message },
-            requestId,
-            at: deps.clock.now(),
-          }),
-        )
-        .catch((e) => deps.logger.error('could not log a refused contract use', { error: String(e) }));
+      const refusal = { actor, use, requestId, at: deps.clock.now() };
+      // Inside the caller's transaction (PGlite has one connection) the entry is written by
+      // `auditContractRefusals` once that transaction has rolled back.
+      if (tx === deps.db) await logRefusal(deps, err, refusal);
+      else pendingRefusals.set(err, refusal);
+    }
+    throw err;
+  }
+}
+
+type TRefusal = { actor: TActor; use: TContractUse; requestId: string | undefined; at: Date };
+const pendingRefusals = new WeakMap<AppError, TRefusal>();
+
+async function logRefusal(deps: Deps, err: AppError, r: TRefusal) {
+  await deps.db
+    .transaction((own) =>
+      appendAuditEntry(own, {
+        actor: r.actor,
+        action: 'contract.use',
+        objectType: 'contract',
+        objectId: r.use.contractId,
+        contractId: r.use.contractId,
+        outcome: 'refused',
+        details: { operation: r.use.operation, code: err.code, detail: err.message },
+        requestId: r.requestId,
+        at: r.at,
+      }),
+    )
+    .catch((e) => deps.logger.error('could not log a refused contract use', { error: String(e) }));
+}
+
+/**
+ * Runs `fn`, which enforces a contract inside a transaction of its own; if the contract refused,
+ * the refusal is logged after that transaction has ended, so it is kept although the rest rolled back.
+ */
+export async function auditContractRefusals<T>(deps: Deps, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const refusal = err instanceof AppError ? pendingRefusals.get(err) : undefined;
+    if (refusal) {
+      pendingRefusals.delete(err as AppError);
+      await logRefusal(deps, err as AppError, refusal);
     }
     throw err;
   }
@@ -120,8 +148,8 @@ async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Prom
 
   const day = now.toISOString().slice(0, 10);
   const max = payload.policy.maxRunsPerDay;
-  let runsToday: number;
-  if (use.isRun) {
+  let runsToday = 0;
+  if (use.quota === 'count') {
     const counted = await tx
       .insert(contractUsage)
       .values({ contractId: row.id, day, runs: 1 })
@@ -133,7 +161,7 @@ async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Prom
       .returning({ runs: contractUsage.runs });
     if (counted.length === 0) throw quotaExceeded(max, now);
     runsToday = counted[0]!.runs;
-  } else {
+  } else if (use.quota === 'check') {
     const [usage] = await tx
       .select({ runs: contractUsage.runs })
       .from(contractUsage)

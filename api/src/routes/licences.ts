@@ -464,7 +464,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
           contractId: c.req.valid('param').id,
           operation: body.operation,
           datasets: body.datasets,
-          isRun: false,
+          quota: 'check',
         },
         c.get('requestId'),
       );

@@ -11,7 +11,7 @@ import type { App } from '../../src/http/env.ts';
 import { createMemoryKeyStore } from '../../src/keys/key-store.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
-import { createDeps } from '../../src/server.ts';
+import { createDeps, startSandboxWorker } from '../../src/server.ts';
 
 /**
  * A fresh, migrated database for one test file: PGlite in memory, or, when `DATABASE_URL` is set,
@@ -52,6 +52,8 @@ export type TRequestOptions = {
 export type TestApp = {
   app: App;
   deps: Deps;
+  /** Sandbox executors and dispatcher, when created with `sandbox: n`. */
+  sandbox: ReturnType<typeof startSandboxWorker> | null;
   adminToken: string;
   req(method: string, path: string, opts?: TRequestOptions): Promise<TResponse>;
   /** A new org and a user of `role` in it (or in `orgId`), with a token. */
@@ -65,13 +67,14 @@ export type TestApp = {
 export const ADMIN_TOKEN = `enc_${'a'.repeat(43)}`;
 
 export async function createTestApp(
-  opts: { clock?: Clock; rateLimits?: { anonymous: number; token: number } } = {},
+  opts: { clock?: Clock; rateLimits?: { anonymous: number; token: number }; sandbox?: number } = {},
 ): Promise<TestApp> {
   const { database, drop } = await createTestDatabase();
   const config = parseConfig({
     LOG_LEVEL: 'silent',
     RATE_LIMIT_ANONYMOUS: String(opts.rateLimits?.anonymous ?? 100_000),
     RATE_LIMIT_TOKEN: String(opts.rateLimits?.token ?? 100_000),
+    ENCLAVE_CELL_KEY_SECRET: randomBytes(32).toString('hex'),
   });
   const clock = opts.clock ?? { now: () => new Date() };
   const deps = createDeps(config, database, {
@@ -80,6 +83,8 @@ export async function createTestApp(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   await bootstrapAdmin(deps, { token: ADMIN_TOKEN });
+  const sandbox = opts.sandbox ? startSandboxWorker(deps, opts.sandbox) : null;
+  if (sandbox) deps.sandbox = sandbox.dispatcher;
   const app = createApp(deps);
 
   const req: TestApp['req'] = async (method, path, o = {}) => {
@@ -126,5 +131,9 @@ export async function createTestApp(
     return { userId: u.json.id, orgId, token: t.json.token };
   };
 
-  return { app, deps, adminToken: ADMIN_TOKEN, req, user, close: drop };
+  const close = async () => {
+    await sandbox?.stop();
+    await drop();
+  };
+  return { app, deps, sandbox, adminToken: ADMIN_TOKEN, req, user, close };
 }

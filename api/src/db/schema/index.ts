@@ -2,3 +2,4 @@ export * from './accounts.ts';
 export * from './audit.ts';
 export * from './datasets.ts';
 export * from './licences.ts';
+export * from './sandbox.ts';

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScript, sandboxSession } from './helpers/sandbox.ts';
+import { createTestApp, type TestApp } from './helpers/test-app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ sandbox: 2 });
+});
+afterAll(() => t.close());
+
+const groupScript = (slug: string) => `
+  const t = enclave.table(${JSON.stringify(slug)});
+  return { byDistrict: t.groupBy('district').agg({ n: 'count', avgWage: ['mean', 'wage_base'] }) };
+`;
+
+describe('sandbox runs', () => {
+  it('shows everything on dummy data: result, logs and the shape of the real table', async () => {
+    const s = await sandboxSession(t);
+    const { run } = await runScript(
+      t,
+      s,
+      `const t = enclave.table(${JSON.stringify(s.slug)}); console.log('rows', t.rowCount); return t.groupBy('district').count();`,
+      { target: 'dummy' },
+    );
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(run.logs[0]).toMatch(/^log: rows \d+$/);
+    expect(run.result).toBeTruthy();
+    expect(run.usage.wallMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('releases aggregates on real data with small cells suppressed and counts rounded', async () => {
+    const s = await sandboxSession(t);
+    const { run } = await runScript(t, s, groupScript(s.slug));
+    expect(run.status, JSON.stringify(run)).toBe('succeeded');
+    expect(run.disclosure.suppressedPrimary).toBeGreaterThanOrEqual(2);
+    const text = JSON.stringify(run.result);
+    expect(text).not.toContain('余杭区');
+    expect(text).not.toContain('滨江区');
+    const audit = await t.deps.db.query.auditEntries.findMany({
+      where: (a, { eq }) => eq(a.objectId, run.id),
+    });
+    expect(audit.map((a) => a.action)).toEqual(['sandbox.run_submit', 'sandbox.run_finish']);
+    expect(audit[1]!.details).toMatchObject({
+      status: 'succeeded',
+      scriptSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(audit[1]!.details.releasedSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('holds a bare number for the provider’s review and releases it only on approval', async () => {
+    const s = await sandboxSession(t);
+    const { run } = await runScript(t, s, `return enclave.table(${JSON.stringify(s.slug)}).rowCount;`);
+    expect(run.status).toBe('pending_review');
+    expect(run.result).toBeNull();
+    const queue = await t.req('GET', '/v1/reviews', { token: s.provider.token });
+    const item = queue.json.items.find((i: { run: { id: string } }) => i.run.id === run.id);
+    expect(item.held.result).toBe(s.rows.length);
+    const stranger = await t.user('provider');
+    expect((await t.req('GET', '/v1/reviews', { token: stranger.token })).json.items).toEqual([]);
+    expect(
+      (
+        await t.req('POST', `/v1/reviews/${run.id}`, {
+          token: stranger.token,
+          json: { decision: 'approve', reason: 'x' },
+        })
+      ).status,
+    ).toBe(404);
+    const approved = await t.req('POST', `/v1/reviews/${run.id}`, {
+      token: s.provider.token,
+      json: { decision: 'approve', reason: '总数可公开' },
+    });
+    expect(approved.json.status).toBe('succeeded');
+    const seen = await t.req('GET', `/v1/sandbox/runs/${run.id}`, { token: s.op.token });
+    expect(seen.json.result).toBe(s.rows.length);
+
+    const { run: second } = await runScript(
+      t,
+      s,
+      `return [...enclave.table(${JSON.stringify(s.slug)}).rows()][0];`,
+    );
+    expect(second.status).toBe('pending_review');
+    const rejected = await t.req('POST', `/v1/reviews/${second.id}`, {
+      token: s.provider.token,
+      json: { decision: 'reject', reason: '含个人明细' },
+    });
+    expect(rejected.json).toMatchObject({ status: 'rejected', reviewReason: '含个人明细', result: null });
+  });
+});
