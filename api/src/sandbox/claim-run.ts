@@ -9,7 +9,7 @@ import type { Deps } from '../deps.ts';
 export async function claimRun(deps: Deps, workerId: string): Promise<string | null> {
   const rows = rowsOf<{ id: string }>(
     await deps.db.execute(sql`
-      update sandbox_runs set status = 'running', started_at = ${deps.clock.now()}, worker_id = ${workerId},
+      update sandbox_runs set status = 'running', started_at = ${deps.clock.now().toISOString()}::timestamptz, worker_id = ${workerId},
         attempts = attempts + 1
       where id = (
         select id from sandbox_runs where status = 'queued' order by created_at, id
@@ -25,8 +25,8 @@ export async function failAbandonedRuns(deps: Deps, olderThanMs: number): Promis
   const cutoff = new Date(deps.clock.now().getTime() - olderThanMs);
   const rows = rowsOf<{ id: string }>(
     await deps.db.execute(sql`
-      update sandbox_runs set status = 'failed', error_code = 'SANDBOX_CRASHED', finished_at = ${deps.clock.now()}
-      where status = 'running' and started_at < ${cutoff}
+      update sandbox_runs set status = 'failed', error_code = 'SANDBOX_CRASHED', finished_at = ${deps.clock.now().toISOString()}::timestamptz
+      where status = 'running' and started_at < ${cutoff.toISOString()}::timestamptz
       returning id`),
   );
   return rows.length;

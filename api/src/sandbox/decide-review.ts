@@ -33,7 +33,7 @@ export async function decideReview(
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [run] = await tx.select().from(sandboxRuns).where(eq(sandboxRuns.id, runId)).for('update');
-    if (!run || !run.reviewOrgIds.includes(actor.orgId)) throw notFound('run');
+    if (!run?.reviewOrgIds.includes(actor.orgId)) throw notFound('run');
     if (run.status !== 'pending_review')
       throw new AppError('INVALID_STATE', `the run is ${run.status}, not awaiting review`);
     const isApproved = decision.decision === 'approve';

@@ -191,7 +191,7 @@ async function finish(
 
 function summary(executed: TExecuted | null) {
   const d = executed?.decision;
-  if (!d || d.kind !== 'release') return d ? { kind: d.kind } : null;
+  if (d?.kind !== 'release') return d ? { kind: d.kind } : null;
   const r = d.report;
   return {
     cells: r.cells,

@@ -86,7 +86,7 @@ function builder(type: TColumn['type'], capacity: number): TBuilder {
 }
 
 /** One field of PostgreSQL's COPY text format, unescaped; `\N` is null. */
-function unescape(field: string): string | null {
+function unescapeCopyField(field: string): string | null {
   if (field === '\\N') return null;
   if (!field.includes('\\')) return field;
   return field.replace(/\\(.)/g, (_, c: string) =>
@@ -143,7 +143,7 @@ export async function loadTable(
         const line = text.slice(start, nl);
         start = nl + 1;
         const fields = line.split('\t');
-        for (let i = 0; i < builders.length; i++) builders[i]!.push(unescape(fields[i]!));
+        for (let i = 0; i < builders.length; i++) builders[i]!.push(unescapeCopyField(fields[i]!));
         rowCount++;
       }
       return text.slice(start);

@@ -7,7 +7,7 @@
  * `{ "$aggregate": id }`, anything else that claims that key fails the run, and the JSON is capped
  * while it is built.
  */
-export const SDK_SOURCE = String.raw`
+export const SDK_SOURCE = `
 'use strict';
 (() => {
   const g = globalThis;
