@@ -47,7 +47,10 @@ describe('catalogue lifecycle', () => {
     });
     expect(retired.json.status).toBe('retired');
     const actions = (
-      await t.deps.db.query.auditEntries.findMany({ where: (a, { eq }) => eq(a.objectId, id) })
+      await t.deps.db.query.auditEntries.findMany({
+        where: (a, { eq }) => eq(a.objectId, id),
+        orderBy: (a, { asc }) => asc(a.seq),
+      })
     ).map((a) => a.action);
     expect(actions).toEqual([
       'dataset.create',

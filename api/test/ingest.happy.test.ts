@@ -74,6 +74,7 @@ describe('ingest', () => {
       [3, 'committed', 1],
     ]);
     const audit = await t.deps.db.query.auditEntries.findMany({
+      orderBy: (a, { asc }) => asc(a.seq),
       where: (a, { and, eq }) => and(eq(a.objectId, id), eq(a.action, 'dataset.ingest')),
     });
     expect(audit.map((a) => [a.outcome, a.details.version])).toEqual([

@@ -12,9 +12,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const auditActions = async (objectId: string) =>
-  (await t.deps.db.query.auditEntries.findMany({ where: (a, { eq }) => eq(a.objectId, objectId) })).map(
-    (a) => a.action,
-  );
+  (
+    await t.deps.db.query.auditEntries.findMany({
+      orderBy: (a, { asc }) => asc(a.seq),
+      where: (a, { eq }) => eq(a.objectId, objectId),
+    })
+  ).map((a) => a.action);
 
 describe('licences', () => {
   it('goes from application through each provider’s approval to a contract both sides signed', async () => {
@@ -182,6 +185,7 @@ describe('licences', () => {
     });
     expect(check.status).toBe(200);
     const audit = await t.deps.db.query.auditEntries.findMany({
+      orderBy: (a, { asc }) => asc(a.seq),
       where: (a, { eq }) => eq(a.action, 'platform.key_rotate'),
     });
     expect(audit).toHaveLength(1);

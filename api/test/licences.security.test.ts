@@ -259,6 +259,7 @@ describe('enforcement at the moment of use', () => {
     });
     expect(await code(use(c))).toBe('CONTRACT_REVOKED');
     const refused = await t.deps.db.query.auditEntries.findMany({
+      orderBy: (a, { asc }) => asc(a.seq),
       where: (a, { and, eq }) => and(eq(a.objectId, c.contractId), eq(a.outcome, 'refused')),
     });
     expect(refused.map((r) => r.details.code)).toEqual([

@@ -6,7 +6,7 @@ import {
   type TReleaseDecision,
   withHostSelections,
 } from './disclosure/index.ts';
-import { runInIsolate } from './isolate/run-in-isolate.ts';
+import { runInIsolate, type TRunOptions } from './runner/run-in-isolate.ts';
 import type { TRunInput, TRunOutput } from './types.ts';
 
 /** How a run's output is to be released: under a contract's policy (real data) or in full (dummy data). */
@@ -45,8 +45,12 @@ export function allowedLabels(script: string, params: unknown): Set<string> {
  * Runs a script in a fresh isolate, then, outside the isolate, computes every released number
  * from the host's copy of the tables: under disclosure control on real data, in full on dummy data.
  */
-export async function executeRun(input: TRunInput, release: TReleaseMode): Promise<TExecuted> {
-  const output = await runInIsolate(input);
+export async function executeRun(
+  input: TRunInput,
+  release: TReleaseMode,
+  options: TRunOptions = {},
+): Promise<TExecuted> {
+  const output = await runInIsolate(input, options);
   if (!output.ok) return { output, decision: null };
   if (release.mode === 'dummy') {
     return {

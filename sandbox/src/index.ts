@@ -6,4 +6,6 @@ export {
   type TExecutorPoolOptions,
   type TPoolRun,
 } from './pool/executor-pool.ts';
+export { AGGREGATE_CAPS, checkAggregateRequest } from './runner/check-aggregate-request.ts';
+export { findForgedMarker, LOG_CAPS, runInIsolate, type TRunOptions } from './runner/run-in-isolate.ts';
 export * from './types.ts';

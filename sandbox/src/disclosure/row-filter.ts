@@ -80,14 +80,20 @@ function matches<T extends string | number>(
   }
 }
 
-/** The requests with every `where` selection replaced by the host's own. */
+/**
+ * The requests with their rows chosen by the host: every row for `all` (whatever bitmap came
+ * with it), the host's own evaluation for `where`. Only `predicate` requests, which go to review,
+ * keep the script's bitmap.
+ */
 export function withHostSelections(
   requests: TAggregateRequest[],
   tables: readonly TTable[],
 ): TAggregateRequest[] {
-  return requests.map((r) =>
-    r.filter?.kind === 'where'
-      ? { ...r, selection: hostSelection(findTable(tables, r.table), r.filter.clauses) }
-      : r,
-  );
+  return requests.map((r) => {
+    if (r.filter?.kind === 'all') return { ...r, selection: null };
+    if (r.filter?.kind === 'where') {
+      return { ...r, selection: hostSelection(findTable(tables, r.table), r.filter.clauses) };
+    }
+    return r;
+  });
 }
