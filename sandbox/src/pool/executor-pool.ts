@@ -29,7 +29,12 @@ export type TExecutorPoolOptions = {
 type TExecutor = {
   child: ChildProcess;
   isReady: boolean;
-  busy: { runId: string; resolve: (o: TExecuted) => void; timer: NodeJS.Timeout } | null;
+  busy: {
+    runId: string;
+    resolve: (o: TExecuted) => void;
+    timer: NodeJS.Timeout;
+    onMissing?: (m: TExecutorResponse) => void;
+  } | null;
   cached: Set<string>;
 };
 
@@ -83,8 +88,9 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       return;
     }
     ex.cached = new Set(m.cachedKeys);
-    const { resolve, timer } = ex.busy;
+    const { resolve, timer, onMissing } = ex.busy;
     clearTimeout(timer);
+    if (onMissing) ex.child.off('message', onMissing);
     ex.busy = null;
     resolve(m.executed);
     pump();
@@ -141,6 +147,7 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
         const full = await Promise.all(job.tables.map(async (t) => ({ key: t.key, table: await t.load() })));
         ex.child.send({ ...request, tables: full });
       };
+      if (ex.busy?.runId === job.runId) ex.busy.onMissing = onMissing;
       ex.child.on('message', onMissing);
       ex.child.send(request, (err) => {
         if (err) ex.child.kill('SIGKILL');
