@@ -124,6 +124,11 @@ describe('catalogue lifecycle', () => {
 
   it('takes feedback from anyone and lets only the provider answer it', async () => {
     const id = await publishDataset(t, provider.token, { slug: 'feedback-target' });
+    const draft = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody() });
+    const onDraft = await t.req('POST', `/v1/datasets/${draft.json.id}/feedback`, {
+      json: { kind: 'error', body: 'x' },
+    });
+    expect(onDraft.status).toBe(404);
     const filed = await t.req('POST', `/v1/datasets/${id}/feedback`, {
       json: { kind: 'error', body: '3月5日数据缺失', contact: 'a@example.com' },
     });

@@ -101,6 +101,18 @@ describe('enclave command line', () => {
     expect(ring.keys.filter((k: { privateJwk?: unknown }) => k.privateJwk)).toHaveLength(1);
   }, 180_000);
 
+  it('refuses to run a sandbox worker on the embedded database', async () => {
+    const { DATABASE_URL: _, ...rest } = { ...process.env, ...env };
+    const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'worker'], { env: rest });
+      let text = '';
+      child.stderr.on('data', (d) => (text += d));
+      child.on('exit', (code) => resolve({ code, text }));
+    });
+    expect(out.code).toBe(1);
+    expect(out.text).toContain('DATABASE_URL');
+  });
+
   it('prints usage and fails on an unknown command', async () => {
     const res = await run(['frobnicate']);
     expect(res.code).toBe(2);

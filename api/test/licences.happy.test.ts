@@ -149,6 +149,11 @@ describe('licences', () => {
     });
     expect(revoked.json).toMatchObject({ state: 'revoked', revokeReason: '超范围使用' });
     expect(await auditActions(contractId)).toContain('contract.revoke');
+    const again = await t.req('POST', `/v1/contracts/${contractId}/revoke`, {
+      token: provider.token,
+      json: { reason: 'x' },
+    });
+    expect(again.status).toBe(409);
 
     const other = await activeContract(t, { op });
     const saved = now;

@@ -24,7 +24,10 @@ describe('sandbox runs', () => {
     );
     expect(run.status, JSON.stringify(run)).toBe('succeeded');
     expect(run.logs[0]).toMatch(/rows \d+$/);
-    expect(run.result).toBeTruthy();
+    const rowCount = Number(/rows (\d+)$/.exec(run.logs[0])![1]);
+    // Unfiltered: every group is there and the counts add up to the dummy table's rows.
+    expect(run.result.columns).toEqual(['district', 'count']);
+    expect(run.result.rows.reduce((n: number, r: [string, number]) => n + r[1], 0)).toBe(rowCount);
     expect(run.usage.wallMs).toBeGreaterThanOrEqual(0);
   });
 
@@ -73,6 +76,11 @@ describe('sandbox runs', () => {
     expect(approved.json.status).toBe('succeeded');
     const seen = await t.req('GET', `/v1/sandbox/runs/${run.id}`, { token: s.op.token });
     expect(seen.json.result).toBe(s.rows.length);
+    const twice = await t.req('POST', `/v1/reviews/${run.id}`, {
+      token: s.provider.token,
+      json: { decision: 'reject', reason: 'late' },
+    });
+    expect(twice.status).toBe(409);
 
     const { run: second } = await runScript(
       t,

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../lib/hash.ts';
 
 /** A new bearer token: 32 random bytes, base64url, with a recognisable prefix. */
 export function generateToken(): string {
@@ -6,5 +7,5 @@ export function generateToken(): string {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }

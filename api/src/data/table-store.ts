@@ -1,5 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
-import type { Database, Db } from '../db/client.ts';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { type Database, type Db, rowsOf } from '../db/client.ts';
+import { datasetVersions } from '../db/schema/index.ts';
 import type { TColumn, TColumnType } from '../catalogue/dataset-schema.ts';
 
 /** The PostgreSQL schema that holds dataset tables, apart from the platform's own. */
@@ -39,6 +40,29 @@ export async function createGenerationTable(db: Db, tableName: string, columns: 
 
 export async function indexGenerationTable(db: Db, tableName: string): Promise<void> {
   await db.execute(sql`alter table ${tableRef(tableName)} add primary key (_rid)`);
+}
+
+/** The `_rid` range of a table (every version's rows), or null when it is empty. */
+export async function ridBounds(db: Db, tableName: string): Promise<{ min: number; max: number } | null> {
+  const [row] = rowsOf<{ lo: unknown; hi: unknown }>(
+    await db.execute(sql`select min(_rid) as lo, max(_rid) as hi from ${tableRef(tableName)}`),
+  );
+  return row && row.lo !== null ? { min: Number(row.lo), max: Number(row.hi) } : null;
+}
+
+/** The table holding a committed version of a dataset, or null. */
+export async function committedTableName(db: Db, datasetId: string, version: number): Promise<string | null> {
+  const [row] = await db
+    .select({ tableName: datasetVersions.tableName })
+    .from(datasetVersions)
+    .where(
+      and(
+        eq(datasetVersions.datasetId, datasetId),
+        eq(datasetVersions.version, version),
+        eq(datasetVersions.status, 'committed'),
+      ),
+    );
+  return row?.tableName ?? null;
 }
 
 export async function dropTable(db: Db, tableName: string): Promise<void> {

@@ -45,6 +45,9 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export const bearer = [{ bearer: [] }];
 
+/** A date for a JSON reply, null staying null. */
+export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
 export const ZIdParam = z.object({
   id: z
     .string()

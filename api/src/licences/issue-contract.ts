@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { canonicalize, currentSigningKey, signContract, type TContractPayload } from '@enclave/contracts';
 import { asc, eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
@@ -12,6 +11,7 @@ import {
   users,
 } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
+import { sha256Hex } from '../lib/hash.ts';
 import { newId } from '../lib/ids.ts';
 import { mergePolicies } from './policy.ts';
 
@@ -83,7 +83,7 @@ export async function issueContract(
     details: {
       applicationId: app.id,
       issuerKid: key.kid,
-      payloadSha256: createHash('sha256').update(canonicalize(payload)).digest('hex'),
+      payloadSha256: sha256Hex(canonicalize(payload)),
     },
     requestId,
     at,

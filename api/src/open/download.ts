@@ -2,8 +2,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { TActor } from '../auth/actor.ts';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
-import { copyOut, pgTypeOf, tableRef } from '../data/table-store.ts';
-import { rowsOf } from '../db/client.ts';
+import { copyOut, pgTypeOf, ridBounds, tableRef } from '../data/table-store.ts';
 import type { Deps } from '../deps.ts';
 import { invalid, type TFieldError } from '../errors.ts';
 import { columnMap, columnRef, outputExpr, parseColumnList } from './columns.ts';
@@ -125,14 +124,8 @@ export async function downloadOpenData(
   const chunks = copyOut(deps.database, select, {
     options: COPY_OPTIONS[input.format],
     header: input.format === 'csv',
-    ridBounds: async () => {
-      if (tableName === null) return null;
-      // Unfiltered bounds come from the primary key alone; ranges beyond the version are just empty.
-      const [row] = rowsOf<{ lo: unknown; hi: unknown }>(
-        await deps.db.execute(sql`select min(_rid) as lo, max(_rid) as hi from ${tableRef(tableName)}`),
-      );
-      return row && row.lo !== null ? { min: Number(row.lo), max: Number(row.hi) } : null;
-    },
+    // Bounds of the whole table: ranges beyond the version are just empty.
+    ridBounds: async () => (tableName === null ? null : ridBounds(deps.db, tableName)),
   });
   const first = await chunks.next();
   deps.readCounter.count(dataset.id, 'download', actor === null, deps.clock.now());

@@ -1,7 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { committedTableName } from '../data/table-store.ts';
 import type { Db } from '../db/client.ts';
-import { datasets, datasetVersions } from '../db/schema/index.ts';
+import { datasets } from '../db/schema/index.ts';
 import { AppError, notFound } from '../errors.ts';
 
 /** A published open dataset with its visible version; `version` and `tableName` are null before any data. */
@@ -37,17 +38,8 @@ export async function getOpenDataset(db: Db, id: string): Promise<TOpenDataset> 
   }
   const base = { id: row.id, slug: row.slug, columns: row.columns };
   if (row.currentVersion === null) return { ...base, version: null, tableName: null };
-  const [version] = await db
-    .select({ tableName: datasetVersions.tableName })
-    .from(datasetVersions)
-    .where(
-      and(
-        eq(datasetVersions.datasetId, id),
-        eq(datasetVersions.version, row.currentVersion),
-        eq(datasetVersions.status, 'committed'),
-      ),
-    );
+  const tableName = await committedTableName(db, id, row.currentVersion);
   // The current version is always committed first; anything else is a broken invariant, not input.
-  if (!version) throw new Error(`dataset ${id}: current version ${row.currentVersion} is not committed`);
-  return { ...base, version: row.currentVersion, tableName: version.tableName };
+  if (!tableName) throw new Error(`dataset ${id}: current version ${row.currentVersion} is not committed`);
+  return { ...base, version: row.currentVersion, tableName };
 }

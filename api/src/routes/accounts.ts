@@ -9,7 +9,7 @@ import { orgs, ROLES, users } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { App } from '../http/env.ts';
-import { bearer, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 
 const ZCreateOrgBody = z
   .strictObject({
@@ -42,7 +42,6 @@ const ZIssuedToken = z
   })
   .openapi('IssuedToken');
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const orgOut = (o: typeof orgs.$inferSelect) => ({ ...o, createdAt: o.createdAt.toISOString() });
 const userOut = (u: typeof users.$inferSelect) => ({
   id: u.id,
@@ -156,7 +155,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
         { label: body.label, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined },
         c.get('requestId'),
       );
-      return c.json({ ...issued, expiresAt: iso(issued.expiresAt) }, 201);
+      return c.json({ ...issued, expiresAt: isoOrNull(issued.expiresAt) }, 201);
     },
   );
 

@@ -12,7 +12,15 @@ import { updateDataset } from '../catalogue/update-dataset.ts';
 import { DATASET_STATUSES, type datasetFeedback, OPENNESS } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import type { App } from '../http/env.ts';
-import { bearer, jsonBody, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
+import {
+  bearer,
+  isoOrNull,
+  jsonBody,
+  jsonResponse,
+  problems,
+  registerRawRoute,
+  ZIdParam,
+} from '../http/openapi.ts';
 
 export const ZDataset = z
   .object({
@@ -41,8 +49,6 @@ export const ZDataset = z
   })
   .openapi('Dataset');
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
 export function datasetOut(d: TDatasetRow): z.infer<typeof ZDataset> {
   return {
     id: d.id,
@@ -65,8 +71,8 @@ export function datasetOut(d: TDatasetRow): z.infer<typeof ZDataset> {
     rowCount: d.rowCount,
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
-    publishedAt: iso(d.publishedAt),
-    retiredAt: iso(d.retiredAt),
+    publishedAt: isoOrNull(d.publishedAt),
+    retiredAt: isoOrNull(d.retiredAt),
   };
 }
 
@@ -132,7 +138,7 @@ const feedbackOut = (f: typeof datasetFeedback.$inferSelect) => ({
   status: f.status,
   answer: f.answer,
   createdAt: f.createdAt.toISOString(),
-  answeredAt: iso(f.answeredAt),
+  answeredAt: isoOrNull(f.answeredAt),
 });
 
 const ok = (description: string) => ({ 200: jsonResponse(ZDataset, description), ...problems });

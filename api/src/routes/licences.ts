@@ -6,7 +6,7 @@ import { APPLICATION_STATUSES, OPERATIONS, orgKeys, privacyBudgets } from '../db
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { App } from '../http/env.ts';
-import { bearer, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { countersignContract } from '../licences/countersign-contract.ts';
 import { createApplication } from '../licences/create-application.ts';
 import { decideApplicationPart } from '../licences/decide-application-part.ts';
@@ -23,7 +23,6 @@ import { ZPolicyInput } from '../licences/policy.ts';
 import { registerOrgKey } from '../licences/register-org-key.ts';
 import { revokeContract } from '../licences/revoke-contract.ts';
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const ZDateTime = z.iso.datetime({ offset: true });
 const ZColumnNames = z.array(z.string().max(63)).min(1).max(200);
 
@@ -103,7 +102,7 @@ const applicationOut = (a: TApplicationView): z.infer<typeof ZApplication> => ({
     status: p.status,
     reason: p.reason,
     policy: p.policy as Record<string, number>,
-    decidedAt: iso(p.decidedAt),
+    decidedAt: isoOrNull(p.decidedAt),
   })),
 });
 
@@ -148,8 +147,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
     contract: payloadOf(c),
     jws: c.jws,
     issuedAt: c.issuedAt.toISOString(),
-    countersignedAt: iso(c.countersignedAt),
-    revokedAt: iso(c.revokedAt),
+    countersignedAt: isoOrNull(c.countersignedAt),
+    revokedAt: isoOrNull(c.revokedAt),
     revokeReason: c.revokeReason,
   });
 

@@ -5,13 +5,12 @@ import { RUN_STATUSES, sandboxRuns, sandboxSessions } from '../db/schema/index.t
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { App } from '../http/env.ts';
-import { bearer, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { decideReview, listReviews } from '../sandbox/decide-review.ts';
 import { openSession } from '../sandbox/open-session.ts';
 import { submitRun } from '../sandbox/submit-run.ts';
 
 const MAX_SCRIPT_CHARS = 256 * 1024;
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const ZSession = z
   .object({ id: z.string(), contractId: z.string(), createdAt: z.string(), datasets: z.array(z.unknown()) })
@@ -55,8 +54,8 @@ export const runOut = (r: TRunRow): z.infer<typeof ZRun> => ({
   usage: r.usage ?? null,
   reviewReason: r.reviewReason,
   createdAt: r.createdAt.toISOString(),
-  startedAt: iso(r.startedAt),
-  finishedAt: iso(r.finishedAt),
+  startedAt: isoOrNull(r.startedAt),
+  finishedAt: isoOrNull(r.finishedAt),
 });
 
 const ZSubmitRunBody = z

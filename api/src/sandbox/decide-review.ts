@@ -5,7 +5,7 @@ import type { TActor } from '../auth/actor.ts';
 import { sandboxRuns } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
-import { sha256 } from './submit-run.ts';
+import { sha256Hex } from '../lib/hash.ts';
 
 /** Runs waiting for this provider's review: results that are not SDK aggregates. */
 export async function listReviews(deps: Deps, actor: TActor) {
@@ -57,7 +57,7 @@ export async function decideReview(
       contractId: run.contractId,
       details: {
         reason: decision.reason,
-        ...(isApproved ? { releasedSha256: sha256(canonicalize(released)) } : {}),
+        ...(isApproved ? { releasedSha256: sha256Hex(canonicalize(released)) } : {}),
       },
       requestId,
       at,

@@ -1,21 +1,7 @@
 import type { TColumnData, TTable } from '@enclave/sandbox';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
 import type { datasets } from '../db/schema/index.ts';
-
-/** A small deterministic generator, so a dummy table is the same on every run. */
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const seedOf = (s: string) =>
-  [...s].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
+import { createRng, deriveSeed } from '../demo/prng.ts';
 
 function dummyColumn(c: TColumn, rows: number, rnd: () => number): TColumnData {
   const nullAt = () => c.nullable && rnd() < 0.05;
@@ -64,7 +50,8 @@ function dummyColumn(c: TColumn, rows: number, rnd: () => number): TColumnData {
  * scripts on it and see everything, because none of it is real.
  */
 export function dummyTable(dataset: typeof datasets.$inferSelect, columns: string[], rows = 2_000): TTable {
-  const rnd = mulberry32(seedOf(`${dataset.id}:${columns.join(',')}`));
+  const rng = createRng(deriveSeed(0, `${dataset.id}:${columns.join(',')}`));
+  const rnd = () => rng.next();
   const data: Record<string, TColumnData> = {};
   const bounds: TTable['bounds'] = {};
   for (const name of columns) {

@@ -6,12 +6,20 @@ import type { TActor } from '../auth/actor.ts';
 import { datasets, sandboxRuns } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { sha256Hex } from '../lib/hash.ts';
 import { enforceContract } from '../licences/enforce-contract.ts';
 import { dummyTable } from './dummy-table.ts';
 import { loadTable, tableKey } from './load-table.ts';
-import { sha256 } from './submit-run.ts';
 
 type TRunRow = typeof sandboxRuns.$inferSelect;
+
+/** The operator a run acts for, as the worker checks and logs it. */
+const runActor = (run: TRunRow): TActor => ({
+  userId: run.createdBy,
+  orgId: run.operatorOrgId,
+  role: 'operator',
+  tokenId: 'worker',
+});
 
 /**
  * Executes one claimed run: checks its contract again at the moment it starts, hands the script
@@ -21,12 +29,7 @@ type TRunRow = typeof sandboxRuns.$inferSelect;
 export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string): Promise<void> {
   const [run] = await deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, runId));
   if (!run) return;
-  const actor: TActor = {
-    userId: run.createdBy,
-    orgId: run.operatorOrgId,
-    role: 'operator',
-    tokenId: 'worker',
-  };
+  const actor = runActor(run);
   let policy: Awaited<ReturnType<typeof enforceContract>>;
   try {
     policy = await enforceContract(deps, deps.db, actor, {
@@ -167,7 +170,7 @@ async function finish(
       .set({ ...out, reviewOrgIds, datasetVersions: versions, finishedAt: at })
       .where(eq(sandboxRuns.id, run.id));
     await appendAuditEntry(tx, {
-      actor: { userId: run.createdBy, orgId: run.operatorOrgId, role: 'operator', tokenId: 'worker' },
+      actor: runActor(run),
       action: 'sandbox.run_finish',
       objectType: 'sandbox_run',
       objectId: run.id,
@@ -177,10 +180,10 @@ async function finish(
         status: out.status,
         target: run.target,
         errorCode: out.errorCode ?? null,
-        scriptSha256: sha256(run.script),
-        paramsSha256: sha256(canonicalize(run.params ?? null)),
+        scriptSha256: sha256Hex(run.script),
+        paramsSha256: sha256Hex(canonicalize(run.params ?? null)),
         datasetVersions: versions,
-        releasedSha256: out.result !== undefined ? sha256(canonicalize(out.result ?? null)) : null,
+        releasedSha256: out.result !== undefined ? sha256Hex(canonicalize(out.result ?? null)) : null,
         disclosure: summary(executed),
         usage: out.usage ?? null,
       },

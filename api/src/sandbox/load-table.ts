@@ -1,10 +1,9 @@
 import type { TColumnData, TTable } from '@enclave/sandbox';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
-import { copyOut, tableRef } from '../data/table-store.ts';
-import { rowsOf } from '../db/client.ts';
-import { type datasets, datasetVersions } from '../db/schema/index.ts';
+import { committedTableName, copyOut, ridBounds, tableRef } from '../data/table-store.ts';
+import type { datasets } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 
 const dialect = new PgDialect();
@@ -113,11 +112,9 @@ export async function loadTable(
   const builders = schema.map((c) => builder(c.type, Math.max(16, dataset.rowCount)));
   let rowCount = 0;
   if (version !== null) {
-    const [v] = await deps.db
-      .select({ tableName: datasetVersions.tableName })
-      .from(datasetVersions)
-      .where(and(eq(datasetVersions.datasetId, dataset.id), eq(datasetVersions.version, version)));
-    const table = tableRef(v!.tableName);
+    const tableName = await committedTableName(deps.db, dataset.id, version);
+    if (!tableName) throw new Error(`dataset ${dataset.id}: current version ${version} is not committed`);
+    const table = tableRef(tableName);
     const cols = sql.join(
       schema.map((c) => sql.identifier(c.name)),
       sql`, `,
@@ -128,12 +125,7 @@ export async function loadTable(
     const chunks = copyOut(deps.database, select, {
       options: 'format text',
       header: false,
-      ridBounds: async () => {
-        const [row] = rowsOf<{ lo: unknown; hi: unknown }>(
-          await deps.db.execute(sql`select min(_rid) as lo, max(_rid) as hi from ${table}`),
-        );
-        return row && row.lo !== null ? { min: Number(row.lo), max: Number(row.hi) } : null;
-      },
+      ridBounds: () => ridBounds(deps.db, tableName),
     });
     const decoder = new TextDecoder();
     let rest = '';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { canonicalize } from '@enclave/contracts';
 import { eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
@@ -6,6 +5,7 @@ import type { TActor } from '../auth/actor.ts';
 import { sandboxRuns, sandboxSessions } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
+import { sha256Hex } from '../lib/hash.ts';
 import { newId } from '../lib/ids.ts';
 import { auditContractRefusals, enforceContract } from '../licences/enforce-contract.ts';
 import { spendPrivacyBudget } from '../licences/spend-privacy-budget.ts';
@@ -16,8 +16,6 @@ export type TSubmitRunInput = {
   target: 'real' | 'dummy';
   epsilon?: number | undefined;
 };
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Queues a run. The contract is checked now (and again when the run starts); a run on real data
@@ -85,8 +83,8 @@ export async function submitRun(
         contractId: session.contractId,
         details: {
           target: input.target,
-          scriptSha256: sha256(input.script),
-          paramsSha256: sha256(canonicalize(input.params ?? null)),
+          scriptSha256: sha256Hex(input.script),
+          paramsSha256: sha256Hex(canonicalize(input.params ?? null)),
           epsilon: run!.epsilon,
         },
         requestId,

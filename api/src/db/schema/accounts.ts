@@ -53,3 +53,13 @@ export const usersRelations = relations(users, ({ one, many }) => ({
 export const apiTokensRelations = relations(apiTokens, ({ one }) => ({
   user: one(users, { fields: [apiTokens.userId], references: [users.id] }),
 }));
+
+/** A required reference to an org, and to a user: the columns most tables share. */
+export const orgRef = (name: string) =>
+  text(name)
+    .notNull()
+    .references(() => orgs.id);
+export const userRef = (name: string) =>
+  text(name)
+    .notNull()
+    .references(() => users.id);

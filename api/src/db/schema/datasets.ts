@@ -1,7 +1,7 @@
 import { relations, sql } from 'drizzle-orm';
 import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { TColumn } from '../../catalogue/dataset-schema.ts';
-import { orgs, users } from './accounts.ts';
+import { orgRef, orgs, userRef, users } from './accounts.ts';
 import { createdAt, tsColumn } from './columns.ts';
 
 export const DATASET_STATUSES = ['draft', 'submitted', 'published', 'retired'] as const;
@@ -16,9 +16,7 @@ export const datasets = pgTable(
     titleEn: text('title_en'),
     description: text('description').notNull(),
     descriptionEn: text('description_en'),
-    providerOrgId: text('provider_org_id')
-      .notNull()
-      .references(() => orgs.id),
+    providerOrgId: orgRef('provider_org_id'),
     theme: text('theme').notNull(),
     tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
     updateFrequency: text('update_frequency').notNull(),
@@ -32,9 +30,7 @@ export const datasets = pgTable(
     searchText: text('search_text').notNull(),
     currentVersion: integer('current_version'),
     rowCount: bigint('row_count', { mode: 'number' }).notNull().default(0),
-    createdBy: text('created_by')
-      .notNull()
-      .references(() => users.id),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
     updatedAt: tsColumn('updated_at').notNull().defaultNow(),
     submittedAt: tsColumn('submitted_at'),
@@ -70,9 +66,7 @@ export const datasetVersions = pgTable(
     /** SHA-256 of the uploaded bytes, hex. */
     digest: text('digest'),
     format: text('format', { enum: ['csv', 'ndjson'] }).notNull(),
-    createdBy: text('created_by')
-      .notNull()
-      .references(() => users.id),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
     heartbeatAt: tsColumn('heartbeat_at').notNull().defaultNow(),
     committedAt: tsColumn('committed_at'),

@@ -1,6 +1,6 @@
 import { relations, sql } from 'drizzle-orm';
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { orgs, users } from './accounts.ts';
+import { orgRef, userRef, users } from './accounts.ts';
 import { createdAt, tsColumn } from './columns.ts';
 import { datasets } from './datasets.ts';
 
@@ -23,13 +23,9 @@ export const orgKeys = pgTable(
   'org_keys',
   {
     kid: text('kid').primaryKey(),
-    orgId: text('org_id')
-      .notNull()
-      .references(() => orgs.id),
+    orgId: orgRef('org_id'),
     publicJwk: jsonb('public_jwk').$type<Record<string, string>>().notNull(),
-    createdBy: text('created_by')
-      .notNull()
-      .references(() => users.id),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
     revokedAt: tsColumn('revoked_at'),
   },
@@ -42,12 +38,8 @@ export const applications = pgTable(
   'applications',
   {
     id: text('id').primaryKey(),
-    operatorOrgId: text('operator_org_id')
-      .notNull()
-      .references(() => orgs.id),
-    createdBy: text('created_by')
-      .notNull()
-      .references(() => users.id),
+    operatorOrgId: orgRef('operator_org_id'),
+    createdBy: userRef('created_by'),
     purpose: text('purpose').notNull(),
     scenario: text('scenario').notNull(),
     operations: text('operations', { enum: OPERATIONS }).array().notNull(),
@@ -74,9 +66,7 @@ export const applicationParts = pgTable(
     datasetId: text('dataset_id')
       .notNull()
       .references(() => datasets.id),
-    providerOrgId: text('provider_org_id')
-      .notNull()
-      .references(() => orgs.id),
+    providerOrgId: orgRef('provider_org_id'),
     columns: text('columns').array().notNull(),
     status: text('status', { enum: APPLICATION_STATUSES }).notNull().default('pending'),
     reason: text('reason'),
@@ -103,9 +93,7 @@ export const contracts = pgTable(
     applicationId: text('application_id')
       .notNull()
       .references(() => applications.id),
-    operatorOrgId: text('operator_org_id')
-      .notNull()
-      .references(() => orgs.id),
+    operatorOrgId: orgRef('operator_org_id'),
     jws: jsonb('jws')
       .$type<{ payload: string; signatures: { protected: string; signature: string }[] }>()
       .notNull(),
@@ -132,9 +120,7 @@ export const contractDatasets = pgTable(
     datasetId: text('dataset_id')
       .notNull()
       .references(() => datasets.id),
-    providerOrgId: text('provider_org_id')
-      .notNull()
-      .references(() => orgs.id),
+    providerOrgId: orgRef('provider_org_id'),
   },
   (t) => [
     primaryKey({ columns: [t.contractId, t.datasetId] }),

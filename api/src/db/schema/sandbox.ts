@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { doublePrecision, index, integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
-import { orgs, users } from './accounts.ts';
+import { orgRef, userRef, users } from './accounts.ts';
 import { createdAt, tsColumn } from './columns.ts';
 import { contracts } from './licences.ts';
 
@@ -11,12 +11,8 @@ export const sandboxSessions = pgTable(
     contractId: text('contract_id')
       .notNull()
       .references(() => contracts.id),
-    operatorOrgId: text('operator_org_id')
-      .notNull()
-      .references(() => orgs.id),
-    createdBy: text('created_by')
-      .notNull()
-      .references(() => users.id),
+    operatorOrgId: orgRef('operator_org_id'),
+    createdBy: userRef('created_by'),
     createdAt: createdAt(),
   },
   (t) => [index('sandbox_sessions_operator_idx').on(t.operatorOrgId, t.createdAt)],
@@ -47,12 +43,8 @@ export const sandboxRuns = pgTable(
     contractId: text('contract_id')
       .notNull()
       .references(() => contracts.id),
-    operatorOrgId: text('operator_org_id')
-      .notNull()
-      .references(() => orgs.id),
-    createdBy: text('created_by')
-      .notNull()
-      .references(() => users.id),
+    operatorOrgId: orgRef('operator_org_id'),
+    createdBy: userRef('created_by'),
     target: text('target', { enum: ['real', 'dummy'] }).notNull(),
     script: text('script').notNull(),
     params: jsonb('params'),
