@@ -60,8 +60,7 @@ export function auditRecordOf(row: TAuditRow): TAuditRecord {
 }
 
 /** The bytes the log commits to for one entry. */
-export const encodeAuditRecord = (record: TAuditRecord): Buffer =>
-  Buffer.from(canonicalize(record), 'utf8');
+export const encodeAuditRecord = (record: TAuditRecord): Buffer => Buffer.from(canonicalize(record), 'utf8');
 
 /** RFC 9162 leaf hash: SHA-256(0x00 ‖ entry bytes). */
 export function leafHash(entryBytes: Uint8Array): Buffer {
