@@ -117,6 +117,27 @@ describe('computeAggregate: group-by', () => {
     expect(Math.max(...maxes)).toBe(100_000);
   });
 
+  it('on columns without nulls: clamps, and a selection keeps only the groups it reaches', () => {
+    const rows = 3000;
+    const city = Array.from({ length: rows }, (_, i) => `c${i % 7}`);
+    const pay = Array.from({ length: rows }, (_, i) => (i % 11) * 20_000 - 10_000);
+    const table = buildTable('t', { city: str(city), pay: num(pay, { min: 0, max: 100_000 }) });
+    const measures = [{ fn: 'count' as const }, { fn: 'sum' as const, column: 'pay' }];
+    const pick = (i: number) => i % 7 < 3;
+    for (const selected of [() => true, pick, () => true]) {
+      const selection = selected === pick ? select(rows, pick) : null;
+      const out = computeAggregate(groupBy(1, 't', ['city'], measures, selection), [table]) as THostGroupBy;
+      const clamped = pay.map((v) => clamp(v, 0, 100_000));
+      const expected = plainGroupBy([city], clamped, selected);
+      expect(out.rows.map((r) => r[0])).toEqual([...expected.keys()].map((k) => JSON.parse(k)[0]).sort());
+      for (const row of out.rows) {
+        const cell = expected.get(JSON.stringify([row[0]]))!;
+        expect(row[1]).toBe(cell.n);
+        expect(row[2]).toBe(cell.xs.reduce((a, b) => a + b, 0));
+      }
+    }
+  });
+
   it('orders groups by label: null first, then ascending', () => {
     const { table } = people(2000);
     const out = computeAggregate(groupBy(1, 'people', ['region'], [{ fn: 'count' }]), [

@@ -108,7 +108,7 @@ export function buildFrame(
   }
   const stats = new Map<string, TColumnStats>();
   for (const [name, need] of needs) {
-    stats.set(name, columnStats(table, name, need, gid, groupCount, keys));
+    stats.set(name, columnStats(table, name, need, gid, groupCount, keys, { n, keyHi, keyLo }));
   }
   return {
     table,
@@ -133,11 +133,16 @@ function columnStats(
   gid: Int32Array,
   groupCount: number,
   keys: { hi: Uint32Array; lo: Uint32Array } | null,
+  rowCells: { n: Float64Array; keyHi: Uint32Array | null; keyLo: Uint32Array | null },
 ): TColumnStats {
   const rows = table.rowCount;
-  const n = new Float64Array(groupCount);
-  const kh = keys ? new Uint32Array(groupCount) : null;
-  const kl = keys ? new Uint32Array(groupCount) : null;
+  const c = need.isNumeric ? numericColumn(table, name, 'this measure') : null;
+  const range = c ? valueRange(c.values, c.nulls) : null;
+  // A column with a value in every row counts the rows and keys of the frame itself.
+  const isComplete = range !== null && range.isComplete;
+  const n = isComplete ? rowCells.n.slice() : new Float64Array(groupCount);
+  const kh = !keys ? null : isComplete ? rowCells.keyHi!.slice() : new Uint32Array(groupCount);
+  const kl = !keys ? null : isComplete ? rowCells.keyLo!.slice() : new Uint32Array(groupCount);
   const out: TColumnStats = {
     numeric: null,
     n,
@@ -151,7 +156,7 @@ function columnStats(
     keyHi: kh,
     keyLo: kl,
   };
-  if (!need.isNumeric) {
+  if (!c || !range) {
     const col = getColumn(table, name);
     for (let i = 0; i < rows; i++) {
       const g = gid[i]!;
@@ -164,12 +169,25 @@ function columnStats(
     }
     return out;
   }
-  const c = numericColumn(table, name, 'this measure');
   out.numeric = c;
   const { values, nulls, min: lo, max: hi } = c;
   const sum = new Float64Array(groupCount);
   // One tight loop per case: these run over every row.
-  if (kh && kl && keys) {
+  if (isComplete && range.min >= lo && range.max <= hi) {
+    for (let i = 0; i < rows; i++) {
+      const g = gid[i]!;
+      if (g >= 0) sum[g]! += values[i]!;
+    }
+  } else if (isComplete) {
+    for (let i = 0; i < rows; i++) {
+      const g = gid[i]!;
+      if (g < 0) continue;
+      let v = values[i]!;
+      if (v < lo) v = lo;
+      else if (v > hi) v = hi;
+      sum[g]! += v;
+    }
+  } else if (kh && kl && keys) {
     const rh = keys.hi;
     const rl = keys.lo;
     for (let i = 0; i < rows; i++) {
@@ -265,6 +283,33 @@ function columnStats(
   return out;
 }
 
+const ranges = new WeakMap<Float64Array, { min: number; max: number; isComplete: boolean }>();
+
+/**
+ * The smallest and largest value of a numeric column and whether every row has one (no null, no
+ * NaN), computed once per column array: host tables are never modified once loaded.
+ */
+function valueRange(values: Float64Array, nulls: Uint8Array | null) {
+  let range = ranges.get(values);
+  if (!range) {
+    let min = Infinity;
+    let max = -Infinity;
+    let isComplete = true;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (Number.isNaN(v) || (nulls !== null && nulls[i] !== 0)) {
+        isComplete = false;
+        continue;
+      }
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    range = { min, max, isComplete };
+    ranges.set(values, range);
+  }
+  return range;
+}
+
 /** Per-row codes of one grouping column (0 = null) with the label of each code. */
 type TCodes = { codes: Int32Array; offset: number; card: number; label: (code: number) => TLabel };
 
@@ -318,7 +363,8 @@ function groupRows(
   }
   let labels: TLabel[][] = [[]];
   if (columns.length > 0 && !any) return { gid, labels: [] };
-  const fast = dictionaryGroups(table, columns, gid);
+  const fast =
+    singleDictionaryGroups(table, columns, gid, selection === null) ?? dictionaryGroups(table, columns, gid);
   if (fast) return { gid, labels: fast };
   for (const name of columns) {
     const { codes, offset, card, label } = columnCodes(getColumn(table, name));
@@ -365,6 +411,39 @@ function groupRows(
     labels = parents.map((p, id) => [...prev[p]!, label(picked[id]!)]);
   }
   return { gid, labels };
+}
+
+const presentCodes = new WeakMap<Int32Array, Uint8Array>();
+
+/** One dictionary-coded grouping column: group ids are its codes present in the selection. */
+function singleDictionaryGroups(
+  table: TTable,
+  columns: string[],
+  gid: Int32Array,
+  isAll: boolean,
+): TLabel[][] | null {
+  if (columns.length !== 1) return null;
+  const col = getColumn(table, columns[0]!);
+  if (!('codes' in col)) return null;
+  const { codes, dictionary } = col;
+  const card = dictionary.length + 1;
+  const rows = gid.length;
+  let isPresent = isAll ? presentCodes.get(codes) : undefined;
+  if (!isPresent) {
+    isPresent = new Uint8Array(card);
+    for (let i = 0; i < rows; i++) if (gid[i]! >= 0) isPresent[codes[i]! + 1] = 1;
+    // Which codes occur in the whole column does not change: tables are immutable once loaded.
+    if (isAll) presentCodes.set(codes, isPresent);
+  }
+  const ids = new Int32Array(card);
+  const labels: TLabel[][] = [];
+  for (let k = 0; k < card; k++) {
+    if (isPresent[k] === 0) continue;
+    ids[k] = labels.length;
+    labels.push([k === 0 ? null : dictionary[k - 1]!]);
+  }
+  for (let i = 0; i < rows; i++) if (gid[i]! >= 0) gid[i] = ids[codes[i]! + 1]!;
+  return labels;
 }
 
 /**
