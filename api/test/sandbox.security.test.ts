@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxRuns } from '../src/db/schema/index.ts';
 import { runScript, sandboxSession } from './helpers/sandbox.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -29,6 +31,28 @@ describe('sandbox refuses and survives', () => {
     );
     expect(logged.logs).toBeNull();
     expect(JSON.stringify(logged)).not.toMatch(/wage \d/);
+  });
+
+  it('does not show the operator the usage of a real run, which a script can make depend on a row', async () => {
+    const s = await sandboxSession(t);
+    const slug = JSON.stringify(s.slug);
+    // Burns ~80 ms of CPU and ~8 MB of heap only when the first person's wage is above `limit`.
+    const script = `const w = enclave.table(${slug}).col('wage_base');
+      if (w[0] > params.limit) { const end = Date.now() + 80; const keep = []; while (Date.now() < end) keep.push(new Array(1000).fill(1)); }
+      return enclave.table(${slug}).groupBy('district').count();`;
+    const first = s.rows[0]!.wage_base;
+    const { run: busy } = await runScript(t, s, script, { params: { limit: first - 1 } });
+    const { run: idle } = await runScript(t, s, script, { params: { limit: first + 1 } });
+    expect(busy.status).toBe('succeeded');
+    expect(idle.status).toBe('succeeded');
+    expect(busy.usage).toBeNull();
+    expect(idle.usage).toBeNull();
+    // The exact figures are kept for the providers: the channel was there to close.
+    const [kept] = await t.deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, busy.id));
+    expect(kept!.usage!.cpuMs).toBeGreaterThanOrEqual(70);
+    // On dummy data the operator sees them.
+    const { run: dummy } = await runScript(t, s, script, { target: 'dummy', params: { limit: -1 } });
+    expect(dummy.usage.cpuMs).toBeGreaterThanOrEqual(70);
   });
 
   it('refuses a column outside the contract, naming it, and an unlicensed table', async () => {

@@ -31,7 +31,10 @@ const ZRun = z
     logs: z.array(z.string()).nullable().openapi({ description: 'Dummy runs only' }),
     result: z.unknown().openapi({ description: 'Released result: after disclosure control or review' }),
     disclosure: z.unknown(),
-    usage: z.unknown(),
+    usage: z.unknown().openapi({
+      description:
+        '{ cpuMs, wallMs, peakHeapBytes }: dummy runs only for the operator (a script could make them depend on a row); providers reviewing a run see them',
+    }),
     reviewReason: z.string().nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -40,7 +43,19 @@ const ZRun = z
   .openapi('SandboxRun');
 
 type TRunRow = typeof sandboxRuns.$inferSelect;
+/**
+ * A run as its operator sees it. On real data: no error text, no logs, and no usage either, since a
+ * script can make its CPU time, duration and heap depend on a row's value (rounding them only
+ * slows such a channel down). The exact usage stays in the run record, for the providers and the
+ * audit log; on dummy data the operator sees it all.
+ */
 export const runOut = (r: TRunRow): z.infer<typeof ZRun> => ({
+  ...reviewerRunOut(r),
+  usage: r.target === 'dummy' ? (r.usage ?? null) : null,
+});
+
+/** A run as the providers reviewing it see it: exact usage. */
+const reviewerRunOut = (r: TRunRow): z.infer<typeof ZRun> => ({
   id: r.id,
   sessionId: r.sessionId,
   contractId: r.contractId,
@@ -194,7 +209,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       return c.json(
         {
           items: rows.map((r) => ({
-            run: runOut(r),
+            run: reviewerRunOut(r),
             script: r.script,
             params: r.params,
             held: r.held ?? null,
@@ -234,7 +249,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
         c.req.valid('json'),
         c.get('requestId'),
       );
-      return c.json(runOut(run), 200);
+      return c.json(reviewerRunOut(run), 200);
     },
   );
 }
