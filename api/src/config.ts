@@ -15,6 +15,8 @@ const ZConfig = z.object({
   POLICY_MIN_CELL_FLOOR: z.coerce.number().int().min(1).default(5),
   /** Sandbox executor processes this process runs (0: none; runs wait for `enclave worker`). */
   SANDBOX_EXECUTORS: z.coerce.number().int().min(0).max(64).default(2),
+  /** How often workers look for queued runs when no notification woke them. */
+  SANDBOX_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(500),
   SANDBOX_ISOLATE_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
   /** Hex key of the cell-key perturbation; else kept in DATA_DIR/cell-key-secret. */
   ENCLAVE_CELL_KEY_SECRET: z

@@ -18,6 +18,8 @@ export type TAppSettings = {
   sandbox: {
     /** Heap limit of one run's isolate. */
     isolateMemoryMb: number;
+    /** How often a worker looks for queued runs when nothing woke it. */
+    pollMs: number;
     /** Key of the cell-key perturbation; the same on every worker, so a query gets the same noise anywhere. */
     cellKeySecretHex: string;
   };

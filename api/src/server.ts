@@ -17,6 +17,7 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { DEFAULT_POLICY_SETTINGS } from './licences/policy.ts';
 import { createReadCounter } from './open/read-counter.ts';
+import { listenForQueuedRuns } from './sandbox/queue-signal.ts';
 import { createRunDispatcher } from './sandbox/run-dispatcher.ts';
 
 /** Builds the dependencies of the app from configuration and an open database. */
@@ -37,7 +38,11 @@ export function createDeps(
       publicUrl: `http://${config.HOST}:${config.PORT}`,
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
       policy: { ...DEFAULT_POLICY_SETTINGS, floorMinCellCount: config.POLICY_MIN_CELL_FLOOR },
-      sandbox: { isolateMemoryMb: config.SANDBOX_ISOLATE_MEMORY_MB, cellKeySecretHex: cellKeySecret(config) },
+      sandbox: {
+        isolateMemoryMb: config.SANDBOX_ISOLATE_MEMORY_MB,
+        pollMs: config.SANDBOX_POLL_MS,
+        cellKeySecretHex: cellKeySecret(config),
+      },
     },
     rateLimiter: createRateLimiter(),
     readCounter: createReadCounter(database.db),
@@ -75,11 +80,17 @@ export function startSandboxWorker(deps: Deps, executors: number) {
   const dispatcher = createRunDispatcher(deps, pool, {
     slots: executors,
     workerId: `${hostname()}:${process.pid}`,
+    pollMs: deps.settings.sandbox.pollMs,
+  });
+  const unlisten = listenForQueuedRuns(deps.database, dispatcher.wake).catch((err) => {
+    deps.logger.warn('cannot listen for queued runs; polling only', { error: String(err) });
+    return async () => {};
   });
   return {
     dispatcher,
     pool,
     async stop() {
+      await (await unlisten)();
       await dispatcher.stop();
       await pool.close();
     },

@@ -17,12 +17,17 @@ import { createDeps, startSandboxWorker } from '../../src/server.ts';
  * A fresh, migrated database for one test file: PGlite in memory, or, when `DATABASE_URL` is set,
  * a new database on that server, dropped again by `drop()`.
  */
-export async function createTestDatabase(): Promise<{ database: Database; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  database: Database;
+  /** The server database's URL (none for PGlite). */
+  url: string | null;
+  drop(): Promise<void>;
+}> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const database = await openDatabase({});
     await migrateDatabase(database);
-    return { database, drop: () => database.close() };
+    return { database, url: null, drop: () => database.close() };
   }
   const name = `enclave_t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -33,6 +38,7 @@ export async function createTestDatabase(): Promise<{ database: Database; drop()
   await migrateDatabase(database);
   return {
     database,
+    url: dbUrl.toString(),
     drop: async () => {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -54,6 +60,8 @@ export type TestApp = {
   deps: Deps;
   /** Sandbox executors and dispatcher, when created with `sandbox: n`. */
   sandbox: ReturnType<typeof startSandboxWorker> | null;
+  /** The test database's URL on a PostgreSQL server; null on PGlite. */
+  databaseUrl: string | null;
   adminToken: string;
   req(method: string, path: string, opts?: TRequestOptions): Promise<TResponse>;
   /** A new org and a user of `role` in it (or in `orgId`), with a token. */
@@ -69,7 +77,7 @@ export const ADMIN_TOKEN = `enc_${'a'.repeat(43)}`;
 export async function createTestApp(
   opts: { clock?: Clock; rateLimits?: { anonymous: number; token: number }; sandbox?: number } = {},
 ): Promise<TestApp> {
-  const { database, drop } = await createTestDatabase();
+  const { database, url, drop } = await createTestDatabase();
   const config = parseConfig({
     LOG_LEVEL: 'silent',
     RATE_LIMIT_ANONYMOUS: String(opts.rateLimits?.anonymous ?? 100_000),
@@ -135,5 +143,5 @@ export async function createTestApp(
     await sandbox?.stop();
     await drop();
   };
-  return { app, deps, sandbox, adminToken: ADMIN_TOKEN, req, user, close };
+  return { app, deps, sandbox, databaseUrl: url, adminToken: ADMIN_TOKEN, req, user, close };
 }

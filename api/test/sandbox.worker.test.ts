@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sandboxRuns } from '../src/db/schema/index.ts';
+import { sandboxSession } from './helpers/sandbox.ts';
+import { createTestApp, type TestApp } from './helpers/test-app.ts';
+
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+
+/** An `enclave worker` process against the test's server database, as on another machine. */
+async function startWorker(t: TestApp): Promise<{ child: ChildProcess; out: () => string }> {
+  // Every process of a deployment shares the platform's keys: the worker re-verifies contracts.
+  const keys = JSON.stringify(await t.deps.keys.ring());
+  const child = spawn(process.execPath, [CLI, 'worker'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: t.databaseUrl!,
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'enclave-worker-')),
+      ENCLAVE_CELL_KEY_SECRET: t.deps.settings.sandbox.cellKeySecretHex,
+      ENCLAVE_SIGNING_KEYS: keys,
+      SANDBOX_EXECUTORS: '1',
+      // Polling an hour apart: runs are only taken promptly if the NOTIFY of a submit wakes the worker.
+      SANDBOX_POLL_MS: '3600000',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  let out = '';
+  child.stderr!.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('sandbox worker running')) resolve({ child, out: () => out });
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${out}`)));
+  });
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+
+// `enclave worker` needs a PostgreSQL server (on PGlite, `npm start` runs the executors itself and
+// cli.test.ts checks that the worker command refuses to start); CI runs this file on the server.
+describe.skipIf(!process.env.DATABASE_URL)('enclave worker processes on a PostgreSQL server', () => {
+  let t: TestApp;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    for (const w of workers) await stop(w);
+    await t.close();
+  });
+
+  it('share the queue: every run is taken once, by either worker, woken by NOTIFY', {
+    timeout: 120_000,
+  }, async () => {
+    const s = await sandboxSession(t);
+    for (const w of await Promise.all([startWorker(t), startWorker(t)])) workers.push(w.child);
+    const slug = JSON.stringify(s.slug);
+    const scripts = Array.from({ length: 8 }, (_, i) =>
+      i % 2 === 0
+        ? { target: 'real', script: `return enclave.table(${slug}).groupBy('district').count();` }
+        : // Busy for a while, so one worker cannot take every run before the other wakes.
+          { target: 'dummy', script: 'const end = Date.now() + 300; while (Date.now() < end) {} return 1;' },
+    );
+    const submitted = await Promise.all(
+      scripts.map((json) =>
+        t.req('POST', `/v1/sandbox/sessions/${s.sessionId}/runs`, { token: s.op.token, json }),
+      ),
+    );
+    for (const r of submitted) expect(r.status, r.text).toBe(202);
+    const finished = [];
+    for (const r of submitted) {
+      for (;;) {
+        const run = await t.req('GET', `/v1/sandbox/runs/${r.json.id}`, { token: s.op.token });
+        if (run.json.status !== 'queued' && run.json.status !== 'running') {
+          finished.push(run.json);
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    }
+    expect(finished.map((r) => `${r.status} ${r.errorCode ?? ''}`.trim())).toEqual(
+      Array(8).fill('succeeded'),
+    );
+    const real = finished.find((r) => r.target === 'real');
+    expect(real.result.rows.length).toBeGreaterThan(0);
+    const rows = await Promise.all(
+      finished.map(
+        async (r) => (await t.deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, r.id)))[0]!,
+      ),
+    );
+    expect(rows.every((r) => r.attempts === 1)).toBe(true);
+    expect(new Set(rows.map((r) => r.workerId)).size).toBe(2);
+  });
+
+  it('stop on SIGTERM and leave nothing running', async () => {
+    for (const w of workers.splice(0)) expect(await stop(w)).toBe(0);
+    const running = await t.deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.status, 'running'));
+    expect(running).toEqual([]);
+  });
+});
