@@ -139,7 +139,7 @@ function columnStats(
   const c = need.isNumeric ? numericColumn(table, name, 'this measure') : null;
   const range = c ? valueRange(c.values, c.nulls) : null;
   // A column with a value in every row counts the rows and keys of the frame itself.
-  const isComplete = range !== null && range.isComplete;
+  const isComplete = range?.isComplete === true;
   const n = isComplete ? rowCells.n.slice() : new Float64Array(groupCount);
   const kh = !keys ? null : isComplete ? rowCells.keyHi!.slice() : new Uint32Array(groupCount);
   const kl = !keys ? null : isComplete ? rowCells.keyLo!.slice() : new Uint32Array(groupCount);
