@@ -11,6 +11,8 @@ import type { App, AppEnv } from './http/env.ts';
 import { problemResponse, toAppError } from './http/problem.ts';
 import { rateLimit } from './http/rate-limit-middleware.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerAuditEntryRoutes } from './routes/audit-entries.ts';
+import { registerAuditLogRoutes } from './routes/audit-log.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
@@ -55,6 +57,8 @@ export function createApp(deps: Deps): App {
   registerOpenDataRoutes(app, deps);
   registerLicenceRoutes(app, deps);
   registerSandboxRoutes(app, deps);
+  registerAuditLogRoutes(app, deps);
+  registerAuditEntryRoutes(app, deps);
 
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidKeyName } from './audit/checkpoint.ts';
 
 const ZConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -23,6 +24,15 @@ const ZConfig = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /** The audit log's identity: first line of its checkpoints, and the name of a new signing key. */
+  ENCLAVE_AUDIT_ORIGIN: z
+    .string()
+    .refine(isValidKeyName, 'no spaces, plus signs or control characters')
+    .default('enclave.localhost/audit'),
+  /** The checkpoint-signing key (`PRIVATE+KEY+…`, Go sumdb/note format); else DATA_DIR/audit-signing-key. */
+  ENCLAVE_AUDIT_KEY: z.string().startsWith('PRIVATE+KEY+').optional(),
+  /** Seconds between checkpoints of a growing audit log (0: only on request). */
+  ENCLAVE_AUDIT_CHECKPOINT_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(60),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -1,5 +1,6 @@
 import type { Database, Db } from './db/client.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
+import type { AuditKeyStore } from './keys/audit-key-store.ts';
 import type { KeyStore } from './keys/key-store.ts';
 import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
@@ -15,6 +16,12 @@ export type TAppSettings = {
   rateLimits: { anonymous: number; token: number };
   /** Licence policy floor and defaults. */
   policy: TPolicySettings;
+  audit: {
+    /** The origin line of checkpoints (C2SP tlog-checkpoint). */
+    origin: string;
+    /** How often the server issues a checkpoint if the log grew; 0: never on its own. */
+    checkpointIntervalMs: number;
+  };
   sandbox: {
     /** Heap limit of one run's isolate. */
     isolateMemoryMb: number;
@@ -36,6 +43,8 @@ export type Deps = {
   readCounter: ReadCounter;
   /** The platform's contract-signing keys. */
   keys: KeyStore;
+  /** The audit log's checkpoint-signing key. */
+  auditKey: AuditKeyStore;
   /** The sandbox run dispatcher of this process, when it runs one. */
   sandbox?: { wake(): void };
 };

@@ -28,7 +28,10 @@ export type TErrorCode =
   | 'COLUMN_NOT_LICENSED'
   | 'QUOTA_EXCEEDED'
   | 'BUDGET_EXHAUSTED'
-  | 'DP_NOT_CONFIGURED';
+  | 'DP_NOT_CONFIGURED'
+  | 'AUDIT_BAD_RANGE'
+  | 'AUDIT_SIZE_BEYOND_LOG'
+  | 'AUDIT_LOG_INCONSISTENT';
 
 /** The one table from error code to HTTP status. */
 export const codeToStatus = {
@@ -61,6 +64,9 @@ export const codeToStatus = {
   QUOTA_EXCEEDED: 429,
   BUDGET_EXHAUSTED: 409,
   DP_NOT_CONFIGURED: 409,
+  AUDIT_BAD_RANGE: 400,
+  AUDIT_SIZE_BEYOND_LOG: 400,
+  AUDIT_LOG_INCONSISTENT: 500,
 } as const satisfies Record<TErrorCode, number>;
 
 export type TFieldError = { path: string; message: string };

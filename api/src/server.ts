@@ -7,11 +7,17 @@ import { createExecutorPool } from '@enclave/sandbox';
 import { serve } from '@hono/node-server';
 import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
 import { createApp } from './app.ts';
+import { startCheckpointSchedule } from './audit/checkpoint-schedule.ts';
 import type { TConfig } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
+import {
+  type AuditKeyStore,
+  createFileAuditKeyStore,
+  createMemoryAuditKeyStore,
+} from './keys/audit-key-store.ts';
 import { createFileKeyStore, createMemoryKeyStore, type KeyStore } from './keys/key-store.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -24,7 +30,7 @@ import { createRunDispatcher } from './sandbox/run-dispatcher.ts';
 export function createDeps(
   config: TConfig,
   database: Database,
-  overrides: { clock?: Clock; logger?: Logger; keys?: KeyStore } = {},
+  overrides: { clock?: Clock; logger?: Logger; keys?: KeyStore; auditKey?: AuditKeyStore } = {},
 ): Deps {
   const clock = overrides.clock ?? systemClock;
   return {
@@ -32,12 +38,17 @@ export function createDeps(
     db: database.db,
     clock,
     keys: overrides.keys ?? createConfiguredKeyStore(config, clock),
+    auditKey: overrides.auditKey ?? createConfiguredAuditKeyStore(config),
     logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
     settings: {
       maxJsonBytes: 1024 * 1024,
       publicUrl: `http://${config.HOST}:${config.PORT}`,
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
       policy: { ...DEFAULT_POLICY_SETTINGS, floorMinCellCount: config.POLICY_MIN_CELL_FLOOR },
+      audit: {
+        origin: config.ENCLAVE_AUDIT_ORIGIN,
+        checkpointIntervalMs: config.ENCLAVE_AUDIT_CHECKPOINT_INTERVAL_S * 1000,
+      },
       sandbox: {
         isolateMemoryMb: config.SANDBOX_ISOLATE_MEMORY_MB,
         pollMs: config.SANDBOX_POLL_MS,
@@ -65,6 +76,13 @@ export function createConfiguredKeyStore(config: TConfig, clock: Clock): KeyStor
   if (config.ENCLAVE_SIGNING_KEYS)
     return createMemoryKeyStore(parseKeyRing(JSON.parse(config.ENCLAVE_SIGNING_KEYS)), clock);
   return createFileKeyStore(join(config.DATA_DIR, 'signing-keys.json'), clock);
+}
+
+/** The checkpoint key from ENCLAVE_AUDIT_KEY, else from DATA_DIR/audit-signing-key (0600). */
+export function createConfiguredAuditKeyStore(config: TConfig): AuditKeyStore {
+  if (config.ENCLAVE_AUDIT_KEY)
+    return createMemoryAuditKeyStore(config.ENCLAVE_AUDIT_KEY, config.ENCLAVE_AUDIT_ORIGIN);
+  return createFileAuditKeyStore(join(config.DATA_DIR, 'audit-signing-key'), config.ENCLAVE_AUDIT_ORIGIN);
 }
 
 export async function openConfiguredDatabase(config: TConfig): Promise<Database> {
@@ -106,6 +124,7 @@ export async function startServer(
   await migrateDatabase(database);
   const deps = createDeps(config, database);
   await deps.keys.ring();
+  deps.auditKey.signer();
   const boot = await bootstrapAdmin(deps, {
     token: config.ENCLAVE_BOOTSTRAP_TOKEN,
     dataDir: config.DATA_DIR,
@@ -114,6 +133,7 @@ export async function startServer(
   const sandbox = config.SANDBOX_EXECUTORS > 0 ? startSandboxWorker(deps, config.SANDBOX_EXECUTORS) : null;
   if (sandbox) deps.sandbox = sandbox.dispatcher;
   const app = createApp(deps);
+  const checkpoints = startCheckpointSchedule(deps);
   const flushTimer = setInterval(() => {
     deps.readCounter
       .flush()
@@ -127,6 +147,7 @@ export async function startServer(
     clearInterval(flushTimer);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sandbox?.stop();
+    await checkpoints.stop();
     await deps.readCounter.flush().catch(() => {});
     await database.close();
   };

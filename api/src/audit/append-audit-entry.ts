@@ -1,7 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { TActor } from '../auth/actor.ts';
 import type { Db } from '../db/client.ts';
-import { auditEntries, auditLogState } from '../db/schema/index.ts';
+import { auditEntries } from '../db/schema/index.ts';
+import { auditLeafHash, type TAuditRow } from './entry-encoding.ts';
 
 export type TAuditEntry = {
   actor: TActor | null;
@@ -18,19 +19,12 @@ export type TAuditEntry = {
 
 /**
  * Appends one entry to the audit log. Call it with the transaction of the action it records, so
- * the entry exists exactly when the action does. Taking the next index from the single state row
- * locks that row until commit, which gives concurrent actions one gap-free order.
+ * the entry exists exactly when the action does. `audit_tree_append()` takes the next index from
+ * the single state row, which locks that row until commit and gives concurrent actions one
+ * gap-free order, and stores the leaf hash and the subtrees it completes: one statement in all.
  */
 export async function appendAuditEntry(tx: Db, entry: TAuditEntry): Promise<number> {
-  const [state] = await tx
-    .update(auditLogState)
-    .set({ size: sql`${auditLogState.size} + 1` })
-    .where(eq(auditLogState.id, 1))
-    .returning({ size: auditLogState.size });
-  if (!state) throw new Error('audit log state row missing');
-  const seq = Number(state.size) - 1;
-  await tx.insert(auditEntries).values({
-    seq,
+  const row: TAuditRow = {
     occurredAt: entry.at,
     actorUserId: entry.actor?.userId ?? null,
     actorOrgId: entry.actor?.orgId ?? null,
@@ -41,8 +35,14 @@ export async function appendAuditEntry(tx: Db, entry: TAuditEntry): Promise<numb
     contractId: entry.contractId ?? null,
     datasetId: entry.datasetId ?? null,
     outcome: entry.outcome ?? 'success',
-    details: entry.details ?? {},
+    // As jsonb will give it back (undefined dropped, dates as strings), so the leaf hashes what is stored.
+    details: JSON.parse(JSON.stringify(entry.details ?? {})) as Record<string, unknown>,
     requestId: entry.requestId ?? null,
-  });
-  return seq;
+  };
+  const [inserted] = await tx
+    .insert(auditEntries)
+    .values({ ...row, seq: sql`audit_tree_append(${auditLeafHash(row)})` })
+    .returning({ seq: auditEntries.seq });
+  if (!inserted) throw new Error('audit entry not inserted');
+  return inserted.seq;
 }

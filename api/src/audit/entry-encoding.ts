@@ -66,3 +66,6 @@ export const encodeAuditRecord = (record: TAuditRecord): Buffer => Buffer.from(c
 export function leafHash(entryBytes: Uint8Array): Buffer {
   return createHash('sha256').update(Buffer.of(0)).update(entryBytes).digest();
 }
+
+/** The leaf hash of an `audit_entries` row: what the tree stores at the entry's index. */
+export const auditLeafHash = (row: TAuditRow): Buffer => leafHash(encodeAuditRecord(auditRecordOf(row)));

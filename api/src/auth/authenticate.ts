@@ -1,5 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
+import { logRefusedToken } from '../audit/log-refused-token.ts';
 import { apiTokens, users } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
@@ -33,10 +34,17 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
       .where(eq(apiTokens.hash, hashToken(match[1]!)))
       .limit(1);
     const now = deps.clock.now();
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) {
-      throw new AppError('UNAUTHENTICATED', 'the token is unknown, revoked or expired');
+    const refused = () => new AppError('UNAUTHENTICATED', 'the token is unknown, revoked or expired');
+    if (!row) throw refused();
+    const actor = { userId: row.userId, orgId: row.orgId, role: row.role, tokenId: row.tokenId };
+    const stale = row.revokedAt ? 'revoked' : row.expiresAt && row.expiresAt <= now ? 'expired' : null;
+    if (stale) {
+      // A real token past its life (leaked, or a forgotten client) is the regulator's business.
+      const request = { method: c.req.method, path: c.req.path, requestId: c.get('requestId') };
+      await logRefusedToken(deps, { owner: actor, reason: stale, ...request });
+      throw refused();
     }
-    c.set('actor', { userId: row.userId, orgId: row.orgId, role: row.role, tokenId: row.tokenId });
+    c.set('actor', actor);
     return next();
   };
 }

@@ -3,15 +3,20 @@ import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { backfillAuditTree } from '../audit/audit-tree.ts';
 import type { Database } from './client.ts';
 
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
-/** Applies the committed migrations; safe to call on every start. */
+/**
+ * Applies the committed migrations, then builds the audit tree of entries written before it
+ * existed (`backfillAuditTree`, a no-op once done); safe to call on every start.
+ */
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
     await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder });
   } else {
     await migratePostgres(database.db as unknown as PostgresJsDatabase, { migrationsFolder });
   }
+  await backfillAuditTree(database.db);
 }

@@ -32,6 +32,9 @@ const TITLES: Record<TErrorCode, string> = {
   QUOTA_EXCEEDED: 'Quota exceeded',
   BUDGET_EXHAUSTED: 'Privacy budget exhausted',
   DP_NOT_CONFIGURED: 'No privacy budget',
+  AUDIT_BAD_RANGE: 'Impossible tree positions',
+  AUDIT_SIZE_BEYOND_LOG: 'Beyond the audit log',
+  AUDIT_LOG_INCONSISTENT: 'Audit log inconsistent',
 };
 
 /** An RFC 9457 problem document for an error; never includes a stack, SQL or a path. */

@@ -2,6 +2,7 @@ import { canonicalize } from '@enclave/contracts';
 import type { ExecutorPool, TExecuted } from '@enclave/sandbox';
 import { eq, inArray } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { aggregateShapeOf, queryShapeOf } from '../audit/query-shape.ts';
 import type { TActor } from '../auth/actor.ts';
 import { datasets, sandboxRuns } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
@@ -94,7 +95,12 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
       : { mode: 'dummy' },
     tables,
   });
-  await finish(deps, run, outcome(run, executed), executed, versions);
+  const { output } = executed;
+  const shape =
+    output.ok && output.aggregates.length > 0
+      ? aggregateShapeOf(output.aggregates)
+      : queryShapeOf(run.script, [...licensed.flatMap((d) => d.columns), ...rows.map((r) => r.slug)]);
+  await finish(deps, run, outcome(run, executed), executed, versions, shape);
 }
 
 type TOutcome = Partial<typeof sandboxRuns.$inferInsert> & { status: TRunRow['status'] };
@@ -154,6 +160,7 @@ async function finish(
   out: TOutcome,
   executed: TExecuted | null,
   versions: Record<string, number | null> = {},
+  queryShape: string | null = null,
 ) {
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
@@ -182,6 +189,7 @@ async function finish(
         errorCode: out.errorCode ?? null,
         scriptSha256: sha256Hex(run.script),
         paramsSha256: sha256Hex(canonicalize(run.params ?? null)),
+        queryShape,
         datasetVersions: versions,
         releasedSha256: out.result !== undefined ? sha256Hex(canonicalize(out.result ?? null)) : null,
         disclosure: summary(executed),

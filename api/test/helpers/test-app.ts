@@ -8,6 +8,7 @@ import { migrateDatabase } from '../../src/db/migrate.ts';
 import type { TRole } from '../../src/db/schema/index.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { App } from '../../src/http/env.ts';
+import { createMemoryAuditKeyStore } from '../../src/keys/audit-key-store.ts';
 import { createMemoryKeyStore } from '../../src/keys/key-store.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { createLogger } from '../../src/lib/logger.ts';
@@ -88,6 +89,7 @@ export async function createTestApp(
   const deps = createDeps(config, database, {
     logger: createLogger('silent'),
     keys: createMemoryKeyStore(null, clock),
+    auditKey: createMemoryAuditKeyStore(null, config.ENCLAVE_AUDIT_ORIGIN),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   await bootstrapAdmin(deps, { token: ADMIN_TOKEN });

@@ -50,8 +50,12 @@ process.on('message', async (msg: TExecutorRequest) => {
       decision: null,
     };
   }
-  // Selection bitmaps stay here: the parent needs the decision, not a row-sized copy per aggregate.
-  if (executed.output.ok) executed = { ...executed, output: { ...executed.output, aggregates: [] } };
+  // Selection bitmaps stay here: the parent needs the decision and what was asked, not a row-sized
+  // copy per aggregate.
+  if (executed.output.ok) {
+    const aggregates = executed.output.aggregates.map((a) => ({ ...a, selection: null }));
+    executed = { ...executed, output: { ...executed.output, aggregates } };
+  }
   send({ type: 'done', runId: msg.runId, executed, cachedKeys: cache.keys() });
 });
 

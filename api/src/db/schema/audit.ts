@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+import { createdAt } from './columns.ts';
 
 export const AUDIT_OUTCOMES = ['success', 'refused', 'failed'] as const;
 
@@ -40,3 +53,37 @@ export const auditLogState = pgTable(
   },
   (t) => [check('audit_log_state_single', sql`${t.id} = 1`)],
 );
+
+/** Raw bytes; both drivers hand back a Uint8Array (postgres.js a Buffer), made a Buffer here. */
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+});
+
+/**
+ * The Merkle tree over `audit_entries` (RFC 9162): the hash of every perfect subtree, i.e. the
+ * `2^level` leaves from `idx · 2^level`; level 0 holds the leaf hashes. Written by
+ * `audit_tree_append()` in the transaction of each entry, never updated. Any root or proof for any
+ * size up to the log's is made of O(log n) of these rows.
+ */
+export const auditNodes = pgTable(
+  'audit_nodes',
+  {
+    level: smallint('level').notNull(),
+    idx: bigint('idx', { mode: 'number' }).notNull(),
+    hash: bytea('hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.level, t.idx] }),
+    check('audit_nodes_hash_size', sql`octet_length(${t.hash}) = 32`),
+  ],
+);
+
+/** Signed checkpoints (C2SP tlog-checkpoint) the log has issued, one per size, kept for good. */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  size: bigint('size', { mode: 'number' }).primaryKey(),
+  rootHash: bytea('root_hash').notNull(),
+  /** The signed note exactly as served. */
+  note: text('note').notNull(),
+  createdAt: createdAt(),
+});
