@@ -1,24 +1,28 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { benchAudit } from './audit.ts';
 import { benchContracts } from './contracts.ts';
 import { benchFoundation } from './foundation.ts';
 import { benchSandbox } from './sandbox.ts';
 
-/**
- * Runs the benchmarks named on the command line (all by default: `npm run bench -- sandbox`) and
- * merges their figures into bench/results.json. Needs a PostgreSQL server (DATABASE_URL).
- */
-const benches: Record<string, () => Promise<unknown>> = {
+const BENCHES: Record<string, () => Promise<unknown>> = {
   foundation: benchFoundation,
   contracts: benchContracts,
   sandbox: benchSandbox,
+  audit: benchAudit,
 };
-const chosen = process.argv.slice(2);
-for (const name of chosen) if (!(name in benches)) throw new Error(`unknown benchmark ${name}`);
+
+/**
+ * Runs every benchmark, or those named (`npm run bench -- audit`), and writes bench/results.json;
+ * a partial run keeps the other benchmarks' last results. Needs a PostgreSQL server (DATABASE_URL).
+ */
+const names = process.argv.slice(2);
+const unknown = names.filter((n) => !(n in BENCHES));
+if (unknown.length)
+  throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
 const file = new URL('./results.json', import.meta.url);
-const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
-Object.assign(results, { at: new Date().toISOString(), node: process.version });
-for (const [name, bench] of Object.entries(benches)) {
-  if (chosen.length === 0 || chosen.includes(name)) results[name] = await bench();
-}
+const previous =
+  names.length && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+const results: Record<string, unknown> = { ...previous, at: new Date().toISOString(), node: process.version };
+for (const name of names.length ? names : Object.keys(BENCHES)) results[name] = await BENCHES[name]!();
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 console.log('wrote bench/results.json');

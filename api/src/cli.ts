@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
+import { verifyAuditLog } from './commands/audit-verify.ts';
 import { verifyContractCommand } from './commands/contract-verify.ts';
 import { rotateSigningKey } from './commands/keys-rotate.ts';
 import { parseConfig } from './config.ts';
@@ -19,6 +20,10 @@ const USAGE = `enclave <command>
   keys rotate      make a new contract-signing key; old keys stay in the JWKS to verify old contracts
   contract verify <file> --jwks <url|file> --operator-jwk <file>
                    verify a downloaded contract offline: both signatures, canonical payload, term
+  audit verify --url <base> [--checkpoint <file>] [--key <verifier key|file>] [--token <t>]
+                   re-derive the audit log's Merkle root from its entries, check the signed
+                   checkpoint and that it extends the one kept in <file> (then kept there for next
+                   time); a regulator's token comes from --token or ENCLAVE_TOKEN
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, ENCLAVE_BOOTSTRAP_TOKEN.`;
 
@@ -128,6 +133,34 @@ async function main(argv: string[]) {
         file,
         jwks: values.jwks,
         operatorJwk: values['operator-jwk'],
+      });
+      for (const line of result.lines) console.log(line);
+      process.exitCode = result.ok ? 0 : 1;
+      return;
+    }
+    case 'audit': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          url: { type: 'string' },
+          checkpoint: { type: 'string' },
+          key: { type: 'string' },
+          token: { type: 'string' },
+        },
+      });
+      if (positionals[0] !== 'verify' || positionals.length > 1 || !values.url) {
+        throw new Error(
+          'usage: enclave audit verify --url <base> [--checkpoint <file>] [--key <verifier key|file>] [--token <t>]',
+        );
+      }
+      const token = values.token ?? process.env.ENCLAVE_TOKEN;
+      const result = await verifyAuditLog({
+        url: values.url,
+        ...(values.checkpoint ? { checkpointFile: values.checkpoint } : {}),
+        ...(values.key ? { key: values.key } : {}),
+        ...(token ? { token } : {}),
+        onProgress: (done, total) => console.error(`  ${done} / ${total} entries hashed`),
       });
       for (const line of result.lines) console.log(line);
       process.exitCode = result.ok ? 0 : 1;

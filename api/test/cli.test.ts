@@ -89,6 +89,28 @@ describe('enclave command line', () => {
     const again = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     expect((await (await fetch(`${second.url}/v1/datasets?limit=100`)).json()).page.total).toBe(count);
+
+    // A regulator's check of the audit log from outside, over HTTP, with the published key.
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await fetch(`${second.url}/v1/audit/checkpoints`, { method: 'POST', headers: auth })).ok).toBe(
+      true,
+    );
+    const key = (await (await fetch(`${second.url}/v1/audit/key`)).text()).trim();
+    const kept = join(env.DATA_DIR!, 'kept-checkpoint.txt');
+    const audit = (k: string) =>
+      run(['audit', 'verify', '--url', second.url, '--checkpoint', kept, '--key', k, '--token', token]);
+    const verified = await audit(key);
+    expect(verified.code, verified.out).toBe(0);
+    expect(verified.out).toContain('VERIFIED audit log');
+    expect(existsSync(kept)).toBe(true);
+    const again2 = await audit(key);
+    expect(again2.code, again2.out).toBe(0);
+    expect(again2.out).toContain('extends the kept one');
+    const [name, , pub] = key.split('+');
+    const wrongKey = `${name}+00000000+${pub}`;
+    const refused = await audit(wrongKey);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('NOT VERIFIED');
     await stop(second.child);
 
     const seeded = await run(['seed', '--demo']);
