@@ -162,9 +162,8 @@ export async function benchSandbox() {
         operator.token,
       );
       for (;;) {
-        const r = await call('GET', `/v1/sandbox/runs/${submitted.id}`, undefined, operator.token);
+        const r = await call('GET', `/v1/sandbox/runs/${submitted.id}?wait=30`, undefined, operator.token);
         if (r.status !== 'queued' && r.status !== 'running') return r;
-        await new Promise((res) => setTimeout(res, 2));
       }
     };
     const groupBy = `return enclave.table('bench-wages').groupBy('grp').agg({ n: 'count', w: ['mean', 'wage'], b: ['mean', 'bonus'] });`;

@@ -6,6 +6,7 @@ import type { Clock } from './lib/clock.ts';
 import type { Logger } from './lib/logger.ts';
 import type { TPolicySettings } from './licences/policy.ts';
 import type { ReadCounter } from './open/read-counter.ts';
+import type { RunEvents } from './sandbox/run-events.ts';
 
 export type TAppSettings = {
   /** Largest JSON body accepted, in bytes. */
@@ -45,6 +46,8 @@ export type Deps = {
   keys: KeyStore;
   /** The audit log's checkpoint-signing key. */
   auditKey: AuditKeyStore;
+  /** Announcements of finished sandbox runs, for long polls. */
+  runEvents: RunEvents;
   /** The sandbox run dispatcher of this process, when it runs one. */
   sandbox?: { wake(): void };
 };

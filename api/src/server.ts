@@ -25,6 +25,7 @@ import { DEFAULT_POLICY_SETTINGS } from './licences/policy.ts';
 import { createReadCounter } from './open/read-counter.ts';
 import { listenForQueuedRuns } from './sandbox/queue-signal.ts';
 import { createRunDispatcher } from './sandbox/run-dispatcher.ts';
+import { createRunEvents } from './sandbox/run-events.ts';
 
 /** Builds the dependencies of the app from configuration and an open database. */
 export function createDeps(
@@ -57,6 +58,7 @@ export function createDeps(
     },
     rateLimiter: createRateLimiter(),
     readCounter: createReadCounter(database.db),
+    runEvents: createRunEvents(database),
   };
 }
 

@@ -31,6 +31,33 @@ describe('sandbox runs', () => {
     expect(run.usage.wallMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('answers a long poll when the run finishes; refuses a bad wait, and another org’s run is 404', async () => {
+    const s = await sandboxSession(t);
+    const busy = 'const end = Date.now() + 400; while (Date.now() < end) {} return 1;';
+    const submitted = await t.req('POST', `/v1/sandbox/sessions/${s.sessionId}/runs`, {
+      token: s.op.token,
+      json: { script: busy, target: 'dummy' },
+    });
+    expect(submitted.status).toBe(202);
+    const now = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}`, { token: s.op.token });
+    expect(['queued', 'running']).toContain(now.json.status);
+    const waited = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}?wait=30`, { token: s.op.token });
+    expect(waited.status).toBe(200);
+    expect(waited.json.status).toBe('succeeded');
+    expect(waited.json.result).toBe(1);
+
+    const tooLong = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}?wait=31`, {
+      token: s.op.token,
+    });
+    expect(tooLong.status).toBe(400);
+    expect(JSON.stringify(tooLong.json)).toContain('query.wait');
+    const stranger = await t.user('operator');
+    const hidden = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}?wait=30`, {
+      token: stranger.token,
+    });
+    expect(hidden.status).toBe(404);
+  });
+
   it('releases aggregates on real data with small cells suppressed and counts rounded', async () => {
     const s = await sandboxSession(t);
     const { run } = await runScript(t, s, groupScript(s.slug));

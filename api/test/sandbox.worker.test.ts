@@ -79,12 +79,12 @@ describe.skipIf(!process.env.DATABASE_URL)('enclave worker processes on a Postgr
     const finished = [];
     for (const r of submitted) {
       for (;;) {
-        const run = await t.req('GET', `/v1/sandbox/runs/${r.json.id}`, { token: s.op.token });
+        // A long poll: the worker's NOTIFY of the finished run wakes this process.
+        const run = await t.req('GET', `/v1/sandbox/runs/${r.json.id}?wait=30`, { token: s.op.token });
         if (run.json.status !== 'queued' && run.json.status !== 'running') {
           finished.push(run.json);
           break;
         }
-        await new Promise((res) => setTimeout(res, 50));
       }
     }
     expect(finished.map((r) => `${r.status} ${r.errorCode ?? ''}`.trim())).toEqual(

@@ -74,6 +74,19 @@ const reviewerRunOut = (r: TRunRow): z.infer<typeof ZRun> => ({
   finishedAt: isoOrNull(r.finishedAt),
 });
 
+/** Longest long poll of a run, in seconds. */
+const MAX_WAIT_S = 30;
+
+const ZRunQuery = z.strictObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_S)
+    .optional()
+    .openapi({ description: `Seconds to wait for the run to finish (0–${MAX_WAIT_S})` }),
+});
+
 const ZSubmitRunBody = z
   .strictObject({
     script: z.string().min(1).max(MAX_SCRIPT_CHARS),
@@ -180,18 +193,34 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       path: '/v1/sandbox/runs/{id}',
       tags: ['sandbox'],
       summary: 'A run: status, released result, disclosure report, usage (operator)',
+      description: `With \`wait=N\` (at most ${MAX_WAIT_S}), answers as soon as the run is no longer queued or running, or after N seconds with the run as it is then: a long poll instead of polling.`,
       security: bearer,
-      request: { params: ZIdParam },
+      request: { params: ZIdParam, query: ZRunQuery },
       responses: { 200: jsonResponse(ZRun, 'The run'), ...problems },
     }),
     async (c) => {
       const actor = requireRole(c, 'operator');
-      const [run] = await deps.db
-        .select()
-        .from(sandboxRuns)
-        .where(and(eq(sandboxRuns.id, c.req.valid('param').id), eq(sandboxRuns.operatorOrgId, actor.orgId)));
-      if (!run) throw notFound('run');
-      return c.json(runOut(run), 200);
+      const id = c.req.valid('param').id;
+      const read = async () =>
+        (
+          await deps.db
+            .select()
+            .from(sandboxRuns)
+            .where(and(eq(sandboxRuns.id, id), eq(sandboxRuns.operatorOrgId, actor.orgId)))
+        )[0];
+      const deadline = performance.now() + (c.req.valid('query').wait ?? 0) * 1000;
+      for (;;) {
+        // Subscribed before reading, so a run finishing in between is not missed.
+        const left = deadline - performance.now();
+        const waiter = left > 0 ? deps.runEvents.waitFinished(id, Math.min(left, 1_000)) : null;
+        const run = await read();
+        if (!run) throw notFound('run');
+        if (!waiter || (run.status !== 'queued' && run.status !== 'running')) {
+          waiter?.cancel();
+          return c.json(runOut(run), 200);
+        }
+        await waiter.done;
+      }
     },
   );
 

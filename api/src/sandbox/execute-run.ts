@@ -198,6 +198,7 @@ async function finish(
       at,
     });
   });
+  await deps.runEvents.finished(run.id);
 }
 
 function summary(executed: TExecuted | null) {

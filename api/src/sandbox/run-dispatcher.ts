@@ -37,6 +37,7 @@ export function createRunDispatcher(deps: Deps, pool: ExecutorPool, opts: TDispa
         .set({ status: 'failed', errorCode: 'SANDBOX_CRASHED', finishedAt: deps.clock.now() })
         .where(eq(sandboxRuns.id, id))
         .catch(() => {});
+      await deps.runEvents.finished(id);
     }
   }
 
