@@ -138,8 +138,13 @@ describe('GET /v1/open/{id}/rows refuses', () => {
     const [v, rid, ...rest] = decoded.split('.');
     const edited = Buffer.from([v, String(Number(rid) + 3), ...rest].join('.')).toString('base64url');
     expect400(await rows(`cursor=${edited}`), 'query.cursor', /not a cursor/);
-    const flipped = cursor.slice(0, -1) + (cursor.at(-1) === 'A' ? 'B' : 'A');
-    expect400(await rows(`cursor=${flipped}`), 'query.cursor');
+    // The last character may carry unused bits: an edit there must be refused all the same.
+    for (const flipped of [
+      cursor.slice(0, -1) + (cursor.at(-1) === 'A' ? 'B' : 'A'),
+      (cursor[0] === 'A' ? 'B' : 'A') + cursor.slice(1),
+    ]) {
+      expect400(await rows(`cursor=${flipped}`), 'query.cursor');
+    }
 
     const other = await publishDataset(t, provider.token, { columns: COLUMNS });
     await loadRows(t, other, ROWS);

@@ -30,7 +30,10 @@ const SHAPE = /^([1-9]\d{0,9})\.([1-9]\d{0,15})\.([A-Za-z0-9_-]{8})\.([A-Za-z0-9
 /** The cursor, or null when it is not one this dataset issued. */
 export function decodeCursor(datasetId: string, cursor: string): TRowsCursor | null {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return null;
-  const m = SHAPE.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  const text = Buffer.from(cursor, 'base64url').toString('latin1');
+  // Only the canonical encoding: a last character differing in its unused bits is an edit too.
+  if (Buffer.from(text, 'latin1').toString('base64url') !== cursor) return null;
+  const m = SHAPE.exec(text);
   if (!m) return null;
   const version = Number(m[1]);
   const afterRid = Number(m[2]);
