@@ -50,7 +50,7 @@ export type TFrame = {
   /** Grouping columns, sorted. */
   columns: string[];
   groupCount: number;
-  /** Group of each row; −1 for rows not selected. */
+  /** Group of each row; −1 for rows not selected. Read only: it may be a column's own codes. */
   gid: Int32Array;
   /** Labels of each group, in `columns` order. */
   labels: TLabel[][];
@@ -363,8 +363,9 @@ function groupRows(
   }
   let labels: TLabel[][] = [[]];
   if (columns.length > 0 && !any) return { gid, labels: [] };
-  const fast =
-    singleDictionaryGroups(table, columns, gid, selection === null) ?? dictionaryGroups(table, columns, gid);
+  const single = singleDictionaryGroups(table, columns, gid, selection === null);
+  if (single) return single;
+  const fast = dictionaryGroups(table, columns, gid);
   if (fast) return { gid, labels: fast };
   for (const name of columns) {
     const { codes, offset, card, label } = columnCodes(getColumn(table, name));
@@ -415,13 +416,17 @@ function groupRows(
 
 const presentCodes = new WeakMap<Int32Array, Uint8Array>();
 
-/** One dictionary-coded grouping column: group ids are its codes present in the selection. */
+/**
+ * One dictionary-coded grouping column: group ids are its codes present in the selection. When
+ * every row is selected, no row is null and every code occurs, the ids are the codes themselves and
+ * the column's own array is returned as `gid` (frames only read it).
+ */
 function singleDictionaryGroups(
   table: TTable,
   columns: string[],
   gid: Int32Array,
   isAll: boolean,
-): TLabel[][] | null {
+): { gid: Int32Array; labels: TLabel[][] } | null {
   if (columns.length !== 1) return null;
   const col = getColumn(table, columns[0]!);
   if (!('codes' in col)) return null;
@@ -442,8 +447,9 @@ function singleDictionaryGroups(
     ids[k] = labels.length;
     labels.push([k === 0 ? null : dictionary[k - 1]!]);
   }
+  if (isAll && isPresent[0] === 0 && labels.length === dictionary.length) return { gid: codes, labels };
   for (let i = 0; i < rows; i++) if (gid[i]! >= 0) gid[i] = ids[codes[i]! + 1]!;
-  return labels;
+  return { gid, labels };
 }
 
 /**
