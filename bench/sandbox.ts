@@ -173,7 +173,7 @@ export async function benchSandbox() {
     // Warm: both executors now hold the table (the second may need one more cold load).
     await run(groupBy, 'real');
     const warmTimes: number[] = [];
-    for (let i = 0; i < 5; i++) warmTimes.push((await time(() => run(groupBy, 'real'))).ms);
+    for (let i = 0; i < 15; i++) warmTimes.push((await time(() => run(groupBy, 'real'))).ms);
     warmTimes.sort((a, b) => a - b);
     const warmMs = percentile(warmTimes, 50);
 
@@ -217,7 +217,7 @@ export async function benchSandbox() {
     };
     await inWorker();
     const workerTimes: number[] = [];
-    for (let i = 0; i < 7; i++) workerTimes.push((await time(inWorker)).ms);
+    for (let i = 0; i < 15; i++) workerTimes.push((await time(inWorker)).ms);
     workerTimes.sort((a, b) => a - b);
     const workerMs = percentile(workerTimes, 50);
 

@@ -1,6 +1,6 @@
 import { canonicalize } from '@enclave/contracts';
 import type { ExecutorPool, TExecuted } from '@enclave/sandbox';
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { aggregateShapeOf, queryShapeOf } from '../audit/query-shape.ts';
 import type { TActor } from '../auth/actor.ts';
@@ -103,6 +103,13 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
   await finish(deps, run, outcome(run, executed), executed, versions, shape);
 }
 
+/**
+ * A large JSON value bound as text and cast by PostgreSQL: for a 130 KB result this halves the cost
+ * of drizzle's own jsonb parameter. Undefined leaves the column as it is; null is SQL NULL.
+ */
+const jsonbText = (value: unknown) =>
+  value === undefined ? undefined : value === null ? null : sql`${JSON.stringify(value)}::jsonb`;
+
 type TOutcome = Partial<typeof sandboxRuns.$inferInsert> & { status: TRunRow['status'] };
 
 /** Where each part of the output goes: to the operator, or held for the providers' review. */
@@ -174,7 +181,14 @@ async function finish(
     }
     await tx
       .update(sandboxRuns)
-      .set({ ...out, reviewOrgIds, datasetVersions: versions, finishedAt: at })
+      .set({
+        ...out,
+        result: jsonbText(out.result),
+        held: jsonbText(out.held),
+        reviewOrgIds,
+        datasetVersions: versions,
+        finishedAt: at,
+      })
       .where(eq(sandboxRuns.id, run.id));
     await appendAuditEntry(tx, {
       actor: runActor(run),
