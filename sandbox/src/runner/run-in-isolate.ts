@@ -274,10 +274,13 @@ async function execute(
     maxLogLineChars: LOG_CAPS.maxLineChars,
     maxErrorChars: MAX_ERROR_CHARS,
   };
-  const runner = (await context.evalClosure(
-    // Strict mode for every SDK closure, whatever the file says: CallSite#getFunction() and
-    // #getThis() return undefined for strict frames, so a script never gets hold of SDK internals.
-    `'use strict'; return (${SDK_SOURCE})($0, $1, $2, $3, $4, $5);`,
+  const sdk = await compileSdk(isolate);
+  const factory = (await sdk.run(context, {
+    reference: true,
+    timeout: limits.wallMs,
+  })) as ivm.Reference<unknown>;
+  const runner = (await factory.apply(
+    undefined,
     [
       new ivm.Callback(bridge.record),
       new ivm.Callback(bridge.log),
@@ -286,7 +289,7 @@ async function execute(
       new ivm.ExternalCopy(params).copyInto({ release: true }),
       JSON.stringify(config),
     ],
-    { filename: SDK_FILENAME, result: { reference: true }, timeout: limits.wallMs },
+    { result: { reference: true }, timeout: limits.wallMs },
   )) as ivm.Reference<unknown>;
 
   addHeapSample(await isolate.getHeapStatistics());
@@ -311,6 +314,33 @@ async function execute(
     // Disposed meanwhile: the watchdog has the answer.
   }
   return decodeResult(raw, limits.maxResultBytes);
+}
+
+/** V8's code cache of the SDK, made by the first run of this process: later runs skip most of its compilation. */
+let sdkCodeCache: ivm.ExternalCopy<ArrayBuffer> | null = null;
+
+/**
+ * The SDK as a script whose value is its factory function. Strict mode for every SDK closure,
+ * whatever the file says: CallSite#getFunction() and #getThis() return undefined for strict
+ * frames, so a script never gets hold of SDK internals.
+ */
+async function compileSdk(isolate: ivm.Isolate): Promise<ivm.Script> {
+  // The typings omit what compileScript sets on the script it returns (isolated-vm's docs).
+  type TCompiled = ivm.Script & ivm.CachedDataResult & { cachedDataRejected?: boolean };
+  const code = `'use strict'; (${SDK_SOURCE})`;
+  if (sdkCodeCache) {
+    const script: TCompiled = await isolate.compileScript(code, {
+      filename: SDK_FILENAME,
+      cachedData: sdkCodeCache,
+    });
+    if (!script.cachedDataRejected) return script;
+  }
+  const script: TCompiled = await isolate.compileScript(code, {
+    filename: SDK_FILENAME,
+    produceCachedData: true,
+  });
+  sdkCodeCache = script.cachedData ?? null;
+  return script;
 }
 
 /** Reads what `runMain` returned: 'R' + JSON, 'E' script error, 'I' invalid result, 'T' too large. */
