@@ -57,3 +57,43 @@ describe('executor pool', () => {
     expect(pool.pids()[0]).not.toBe(pid);
   });
 });
+
+describe('executor pool with two executors', () => {
+  it('gives a run to an idle executor that already holds its table', async () => {
+    const two = createExecutorPool({ size: 2, graceMs: 1_000 });
+    try {
+      const loadsOf: Record<string, number> = {};
+      const jobOn = (runId: string, key: string, script: string) => ({
+        ...job(runId, script),
+        tables: [
+          {
+            key,
+            load: async () => {
+              loadsOf[key] = (loadsOf[key] ?? 0) + 1;
+              return { ...table, key };
+            },
+          },
+        ],
+      });
+      // One executor takes T (busy a while), the other U.
+      await Promise.all([
+        two.run(
+          jobOn('t1', 'people:T', 'const end = Date.now() + 300; while (Date.now() < end) {} return 1;'),
+        ),
+        two.run(jobOn('u1', 'people:U', 'return 1;')),
+      ]);
+      // Both idle now, and the first in line holds one of the two: whichever it is, a run on each
+      // table goes to the executor that holds it.
+      for (const [id, key] of [
+        ['u2', 'people:U'],
+        ['t2', 'people:T'],
+      ] as const) {
+        const out = await two.run(jobOn(id, key, `return enclave.table('people').rowCount;`));
+        expect(out.decision).toEqual({ kind: 'dummy', result: 3 });
+      }
+      expect(loadsOf).toEqual({ 'people:T': 1, 'people:U': 1 });
+    } finally {
+      await two.close();
+    }
+  });
+});

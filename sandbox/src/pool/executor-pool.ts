@@ -162,10 +162,12 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
 
   function pump() {
     while (waiting.length > 0) {
-      const ex = executors.find((e) => e.isReady && !e.busy && e.child.connected);
-      if (!ex) return;
+      const idle = executors.filter((e) => e.isReady && !e.busy && e.child.connected);
+      if (idle.length === 0) return;
       const next = waiting.shift()!;
-      void dispatch(ex, next.job, next.resolve);
+      // An executor that holds the run's tables spares a load and a copy of them.
+      const warm = idle.find((e) => next.job.tables.every((t) => e.cached.has(t.key)));
+      void dispatch(warm ?? idle[0]!, next.job, next.resolve);
     }
   }
 
