@@ -15,7 +15,7 @@ const USAGE = `enclave <command>
 
   start            run the API and portal (migrates, creates the admin, seeds demo data on first start)
   migrate          apply database migrations
-  seed --demo      load the demo orgs, users and datasets
+  seed --demo      load the demo orgs, users, datasets and the operator's sandbox contract
   worker           run sandbox executors against DATABASE_URL (more machines, more runs)
   keys rotate      make a new contract-signing key; old keys stay in the JWKS to verify old contracts
   contract verify <file> --jwks <url|file> --operator-jwk <file>
@@ -39,6 +39,7 @@ async function main(argv: string[]) {
           await seedDemo(deps, {
             ifEmpty: true,
             tokenFile: join(config.DATA_DIR, 'demo-tokens.json'),
+            keyFile: join(config.DATA_DIR, 'demo-operator-key.json'),
             progress: (m) => console.log(m),
           });
         },
@@ -56,6 +57,8 @@ async function main(argv: string[]) {
       }
       const demoTokens = join(config.DATA_DIR, 'demo-tokens.json');
       if (existsSync(demoTokens)) console.log(`  demo users' tokens: ${demoTokens}`);
+      const demoKey = join(config.DATA_DIR, 'demo-operator-key.json');
+      if (existsSync(demoKey)) console.log(`  demo operator's countersigning key: ${demoKey}`);
       const shutdown = () => {
         started.stop().then(
           () => process.exit(0),
@@ -83,6 +86,7 @@ async function main(argv: string[]) {
       await seedDemo(deps, {
         ifEmpty: false,
         tokenFile: join(config.DATA_DIR, 'demo-tokens.json'),
+        keyFile: join(config.DATA_DIR, 'demo-operator-key.json'),
         progress: (m) => console.log(m),
       });
       await database.close();

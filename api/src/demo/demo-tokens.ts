@@ -1,11 +1,11 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { issueToken } from '../accounts/issue-token.ts';
 import type { TActor } from '../auth/actor.ts';
 import { hashToken } from '../auth/tokens.ts';
 import { apiTokens, type TRole } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
+import { writeSecretFile } from './write-secret-file.ts';
 
 /** One line of `demo-tokens.json`. */
 export type TDemoToken = { role: TRole; org: string; user: string; token: string };
@@ -40,21 +40,9 @@ export async function ensureDemoTokens(
     issued++;
     tokens.push({ role: p.role, org: p.org, user: p.user, token: created.token });
   }
-  let isFileWritten = false;
-  if (tokenFile) {
-    const text = `${JSON.stringify(tokens, null, 2)}\n`;
-    const current = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8') : null;
-    if (current !== text) {
-      mkdirSync(dirname(tokenFile), { recursive: true });
-      const tmp = `${tokenFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, text, { mode: 0o600 });
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, tokenFile);
-      isFileWritten = true;
-    } else {
-      chmodSync(tokenFile, 0o600);
-    }
-  }
+  const isFileWritten = tokenFile
+    ? writeSecretFile(tokenFile, `${JSON.stringify(tokens, null, 2)}\n`)
+    : false;
   return { tokens, issued, isFileWritten };
 }
 

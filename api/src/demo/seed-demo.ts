@@ -12,6 +12,7 @@ import { AppError } from '../errors.ts';
 import { ingestData } from '../ingest/ingest-data.ts';
 import { csvChunks } from './csv-chunks.ts';
 import { DEMO_ORGS, DEMO_USERS, type TDemoOrg, type TDemoOrgKey, type TDemoUser } from './demo-accounts.ts';
+import { ensureDemoContract, type TDemoParty } from './demo-contract.ts';
 import type { TDemoDataset } from './demo-dataset.ts';
 import { DEMO_DATASETS } from './demo-datasets.ts';
 import { ensureDemoTokens, type TDemoToken } from './demo-tokens.ts';
@@ -27,6 +28,11 @@ export type TSeedDemoOptions = {
   progress: (message: string) => void;
   /** Where to write the demo users' tokens (`DATA_DIR/demo-tokens.json`), mode 0600. */
   tokenFile?: string | undefined;
+  /**
+   * Where to keep the demo operator's countersigning key (`DATA_DIR/demo-operator-key.json`),
+   * mode 0600. Without it the key that countersigns the demo contract is not kept.
+   */
+  keyFile?: string | undefined;
 };
 
 export type TSeededDataset = {
@@ -39,17 +45,26 @@ export type TSeededDataset = {
 
 export type TSeedDemoResult =
   | { isSkipped: true }
-  | { isSkipped: false; datasets: TSeededDataset[]; tokens: TDemoToken[]; ms: number };
+  | {
+      isSkipped: false;
+      datasets: TSeededDataset[];
+      tokens: TDemoToken[];
+      /** The demo operator's active sandbox contract (null when it could not be made). */
+      contractId: string | null;
+      ms: number;
+    };
 
 /**
  * Loads the demo: provider, operator, researcher and regulator orgs with one user each, a token
- * per user, and a published catalogue of open, conditional (licensed) and closed datasets with
- * deterministic synthetic rows. Every change goes through the services, acting as the user who
- * would make it, so the audit log reads as if people had done it.
+ * per user, a published catalogue of open, conditional (licensed) and closed datasets with
+ * deterministic synthetic rows, and an active contract of the operator on the conditional ones for
+ * the sandbox. Every change goes through the services, acting as the user who would make it, so
+ * the audit log reads as if people had done it.
  *
- * Idempotent: orgs, users and datasets that exist (by name and slug) are kept, an interrupted run
- * is carried on from where it stopped, and a second run changes nothing. With `ifEmpty` it does
- * nothing at all when any dataset exists.
+ * Idempotent: orgs, users and datasets that exist (by name and slug), the operator's key (in
+ * `keyFile`) and its active demo contract are kept, an interrupted run is carried on from where it
+ * stopped, and a second run changes nothing. With `ifEmpty` it does nothing at all when any
+ * dataset exists.
  */
 export async function seedDemo(deps: Deps, opts: TSeedDemoOptions): Promise<TSeedDemoResult> {
   const started = performance.now();
@@ -58,7 +73,7 @@ export async function seedDemo(deps: Deps, opts: TSeedDemoOptions): Promise<TSee
     const [row] = await deps.db.select({ n: count() }).from(datasets);
     if (Number(row?.n ?? 0) > 0) return { isSkipped: true };
   }
-  progress('demo data: seeding orgs, users and datasets');
+  progress('demo data: seeding orgs, users, datasets and a contract');
   const admin = await findAdmin(deps);
 
   const orgIds = new Map<TDemoOrgKey, string>();
@@ -110,9 +125,20 @@ export async function seedDemo(deps: Deps, opts: TSeedDemoOptions): Promise<TSee
       });
     }
   }
+  const party = (p: (typeof people)[number]): TDemoParty => ({
+    actor: { userId: p.userId, orgId: orgIds.get(p.orgKey)!, role: p.role, tokenId: 'seed' },
+    org: p.org,
+  });
+  const contractId = await ensureDemoContract(deps, {
+    operator: party(people.find((p) => p.role === 'operator')!),
+    providers: people.filter((p) => p.role === 'provider').map(party),
+    datasets: seeded,
+    keyFile: opts.keyFile,
+    progress,
+  });
   const ms = performance.now() - started;
   progress(`demo data: ready in ${(ms / 1000).toFixed(1)} s`);
-  return { isSkipped: false, datasets: seeded, tokens: tokens.tokens, ms };
+  return { isSkipped: false, datasets: seeded, tokens: tokens.tokens, contractId, ms };
 }
 
 /** The platform admin, as the actor of account creation and catalogue review. */
