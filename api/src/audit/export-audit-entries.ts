@@ -1,6 +1,7 @@
 import { asc, gte, lt } from 'drizzle-orm';
 import { auditEntries } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
+import { toWebStream } from '../http/web-stream.ts';
 import { auditCsvHeader, auditCsvLine } from './audit-csv.ts';
 import {
   auditRowColumns,
@@ -107,30 +108,4 @@ async function* readPages(
     pending = next < end ? fetchPage(next) : null;
     if (rows.length > 0) yield rows.map((row) => ({ index: row.seq, ...auditRecordOf(row) }));
   }
-}
-
-/** A pull-based web stream over an async generator, starting with a chunk already read. */
-function toWebStream(
-  first: Uint8Array | undefined,
-  rest: AsyncGenerator<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  let pending = first;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (pending) {
-          controller.enqueue(pending);
-          pending = undefined;
-          return;
-        }
-        const next = await rest.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await rest.return(undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }

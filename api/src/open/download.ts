@@ -5,6 +5,7 @@ import type { TColumn } from '../catalogue/dataset-schema.ts';
 import { copyOut, pgTypeOf, ridBounds, tableRef } from '../data/table-store.ts';
 import type { Deps } from '../deps.ts';
 import { invalid, type TFieldError } from '../errors.ts';
+import { toWebStream } from '../http/web-stream.ts';
 import { columnMap, columnRef, outputExpr, parseColumnList } from './columns.ts';
 import { getOpenDataset } from './open-dataset.ts';
 
@@ -74,32 +75,6 @@ function downloadSelect(
   );
   return render(
     sql`select row_to_json(_r)::text from ${tableRef(tableName)} as _t cross join lateral (select ${sql.join(outputs, sql`, `)}) as _r where _t._v <= ${v} and ${range} order by _t._rid`,
-  );
-}
-
-/** A pull-based web stream over an async generator, starting with a chunk already read. */
-function toWebStream(
-  first: Uint8Array | undefined,
-  rest: AsyncGenerator<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  let pending = first;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (pending) {
-          controller.enqueue(pending);
-          pending = undefined;
-          return;
-        }
-        const next = await rest.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        await rest.return(undefined);
-      },
-    },
-    { highWaterMark: 0 },
   );
 }
 
