@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { canonicalize } from './canonicalize.ts';
+import { canonicalize, canonicalizeParsed } from './canonicalize.ts';
 import { ContractError } from './errors.ts';
 
 // The `canonicalize` package (2.1.0) serves as a reference on plain JSON only: it writes `undefined`
@@ -240,5 +240,45 @@ describe('canonicalize: against the canonicalize package on random JSON', () => 
       const v = value(0);
       expect(canonicalize(v)).toBe(referenceCanonicalize(v));
     }
+  });
+
+  it('canonicalizeParsed writes the same text on 2,000 values', () => {
+    for (let i = 0; i < 2000; i++) {
+      const v = value(0);
+      expect(canonicalizeParsed(v)).toBe(canonicalize(v));
+    }
+  });
+});
+
+describe('canonicalizeParsed', () => {
+  const code = (v: unknown) => {
+    try {
+      canonicalizeParsed(v);
+      return 'none';
+    } catch (err) {
+      return (err as ContractError).code;
+    }
+  };
+
+  it('keeps a member named __proto__ and orders members by UTF-16 code units', () => {
+    const v = JSON.parse(
+      '{"b":[{"z":1,"__proto__":{"x":null}}],"a":"\u20ac","\ud83d\ude00":true,"\ufb33":0}',
+    );
+    expect(canonicalizeParsed(v)).toBe(canonicalize(v));
+    expect(canonicalizeParsed(v)).toBe('{"a":"€","b":[{"__proto__":{"x":null},"z":1}],"😀":true,"דּ":0}');
+  });
+
+  it('orders array-index member names like any other name', () => {
+    const v = JSON.parse('{"b":1,"10":2,"":3,"9":4,"0":{"2":0,"a":0,"1":0},"4294967295":5}');
+    expect(canonicalizeParsed(v)).toBe(canonicalize(v));
+    expect(canonicalizeParsed(v)).toBe('{"":3,"0":{"1":0,"2":0,"a":0},"10":2,"4294967295":5,"9":4,"b":1}');
+  });
+
+  it('refuses what JSON.parse can give but JSON may not hold', () => {
+    expect(code(JSON.parse('{"a":1e400}'))).toBe('CONTRACT_MALFORMED');
+    expect(code(JSON.parse('["\ud800"]'))).toBe('CONTRACT_MALFORMED');
+    expect(code(JSON.parse('{"\udc00":1}'))).toBe('CONTRACT_MALFORMED');
+    expect(code(JSON.parse(`${'['.repeat(600)}${']'.repeat(600)}`))).toBe('CONTRACT_MALFORMED');
+    expect(code(JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`))).toBe('none');
   });
 });

@@ -78,3 +78,44 @@ export function canonicalize(value: unknown): string {
 
   return serialize(value);
 }
+
+/**
+ * The same text as {@link canonicalize}, about twice as fast, for a value straight from
+ * `JSON.parse`: members are put in order and `JSON.stringify` writes the rest. Such a value has no
+ * functions, cycles, sparse arrays or class instances, so only what JSON.parse can still produce
+ * is refused: a non-finite number (`1e400`), a lone surrogate, nesting deeper than canonicalize
+ * allows. For bulk work such as re-hashing a million audit entries.
+ */
+export function canonicalizeParsed(value: unknown): string {
+  try {
+    return JSON.stringify(inOrder(value, 0));
+  } catch (err) {
+    // Objects list array-index names ("0", "7") first whatever the insertion order, so JSON.stringify
+    // cannot write them in code-unit order: those values take the general path.
+    if (err === INDEX_NAME) return canonicalize(value);
+    throw err;
+  }
+}
+
+const INDEX_NAME = Symbol('array-index member name');
+const isIndexName = (name: string) => /^(?:0|[1-9]\d{0,9})$/.test(name) && Number(name) < 2 ** 32 - 1;
+
+function inOrder(v: unknown, depth: number): unknown {
+  const refuse = (why: string): never => {
+    throw new ContractError('CONTRACT_MALFORMED', `cannot canonicalize: ${why}`);
+  };
+  if (typeof v === 'number') return Number.isFinite(v) ? v : refuse(`${v} is not a JSON number`);
+  if (typeof v === 'string')
+    return v.isWellFormed() ? v : refuse('a string with a lone surrogate is not I-JSON');
+  if (typeof v !== 'object' || v === null) return v;
+  if (depth >= MAX_DEPTH) refuse(`nested deeper than ${MAX_DEPTH}`);
+  if (Array.isArray(v)) return v.map((x) => inOrder(x, depth + 1));
+  // No prototype: a member named "__proto__" stays a member.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const name of Object.keys(v).sort()) {
+    if (!name.isWellFormed()) refuse('a member name with a lone surrogate is not I-JSON');
+    if (isIndexName(name)) throw INDEX_NAME;
+    out[name] = inOrder((v as Record<string, unknown>)[name], depth + 1);
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ describe('@enclave/contracts public surface', () => {
         'ContractError',
         'ZContractPayload',
         'canonicalize',
+        'canonicalizeParsed',
         'countersignContract',
         'createKeyRing',
         'currentSigningKey',

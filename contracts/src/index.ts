@@ -3,7 +3,7 @@
  * signed by the platform and countersigned by the operator; the platform key ring and its JWKS.
  * Plain values in, `ContractError` (with a stable `code`) out; no I/O.
  */
-export { canonicalize } from './canonicalize.ts';
+export { canonicalize, canonicalizeParsed } from './canonicalize.ts';
 export { countersignContract } from './countersign-contract.ts';
 export { createKeyRing } from './create-key-ring.ts';
 export { currentSigningKey } from './current-signing-key.ts';

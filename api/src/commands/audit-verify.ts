@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { canonicalize } from '@enclave/contracts';
+import { canonicalizeParsed } from '@enclave/contracts';
 import {
   openCheckpoint,
   parseVerifierKey,
@@ -173,7 +173,7 @@ async function deriveLeaves(
       );
     }
     if (count >= size) throw new VerifyFailure(`the export holds more than ${size} entries`);
-    const leaf = leafHash(Buffer.from(canonicalize(record), 'utf8'));
+    const leaf = leafHash(Buffer.from(canonicalizeParsed(record), 'utf8'));
     leaf.copy(hashes, 32 * count);
     tree.append(leaf);
     count++;
