@@ -40,6 +40,9 @@ export const auditEntries = pgTable(
   (t) => [
     index('audit_entries_time_idx').on(t.occurredAt),
     index('audit_entries_object_idx').on(t.objectType, t.objectId),
+    // A regulator pages one contract's or one dataset's entries by leaf index.
+    index('audit_entries_contract_idx').on(t.contractId, t.seq).where(sql`${t.contractId} is not null`),
+    index('audit_entries_dataset_idx').on(t.datasetId, t.seq).where(sql`${t.datasetId} is not null`),
     index('audit_entries_actor_idx').on(t.actorOrgId, t.occurredAt),
   ],
 );

@@ -1,0 +1,2 @@
+CREATE INDEX "audit_entries_contract_idx" ON "audit_entries" USING btree ("contract_id","seq") WHERE "audit_entries"."contract_id" is not null;--> statement-breakpoint
+CREATE INDEX "audit_entries_dataset_idx" ON "audit_entries" USING btree ("dataset_id","seq") WHERE "audit_entries"."dataset_id" is not null;
