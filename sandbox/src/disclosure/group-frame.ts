@@ -171,8 +171,15 @@ function columnStats(
   }
   out.numeric = c;
   const { values, nulls, min: lo, max: hi } = c;
+  /** Row i's value clamped to the schema bounds; NaN when it has none (Math.min and max keep NaN). */
+  const clamped = (i: number): number => {
+    if (nulls !== null && nulls[i] !== 0) return Number.NaN;
+    const v = values[i]!;
+    return Math.max(lo, Math.min(v, hi));
+  };
   const sum = new Float64Array(groupCount);
-  // One tight loop per case: these run over every row.
+  // One tight loop per case, written out: these run over every row of every released aggregate.
+  // The statistics below (DP, review only) go through `clamped`.
   if (isComplete && range.min >= lo && range.max <= hi) {
     for (let i = 0; i < rows; i++) {
       const g = gid[i]!;
@@ -221,11 +228,8 @@ function columnStats(
     const ma = maxAbs ?? new Float64Array(groupCount);
     for (let i = 0; i < rows; i++) {
       const g = gid[i]!;
-      if (g < 0 || (nulls !== null && nulls[i] !== 0)) continue;
-      let v = values[i]!;
-      if (Number.isNaN(v)) continue;
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
+      const v = clamped(i);
+      if (g < 0 || Number.isNaN(v)) continue;
       sq[g]! += v * v;
       const a = Math.abs(v);
       if (a > ma[g]!) ma[g] = a;
@@ -240,11 +244,8 @@ function columnStats(
     const m2 = new Float64Array(groupCount);
     for (let i = 0; i < rows; i++) {
       const g = gid[i]!;
-      if (g < 0 || (nulls !== null && nulls[i] !== 0)) continue;
-      let v = values[i]!;
-      if (Number.isNaN(v)) continue;
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
+      const v = clamped(i);
+      if (g < 0 || Number.isNaN(v)) continue;
       const d = v - mean[g]!;
       m2[g]! += d * d;
     }
@@ -258,12 +259,8 @@ function columnStats(
     const sorted = new Float64Array(start[groupCount]!);
     for (let i = 0; i < rows; i++) {
       const g = gid[i]!;
-      if (g < 0 || (nulls !== null && nulls[i] !== 0)) continue;
-      let v = values[i]!;
-      if (Number.isNaN(v)) continue;
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      sorted[fill[g]!++] = v;
+      const v = clamped(i);
+      if (g >= 0 && !Number.isNaN(v)) sorted[fill[g]!++] = v;
     }
     const mins = new Float64Array(groupCount).fill(Number.NaN);
     const maxs = new Float64Array(groupCount).fill(Number.NaN);
