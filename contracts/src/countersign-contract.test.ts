@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { countersignContract } from './countersign-contract.ts';
-import { ContractError } from './errors.ts';
 import { generateSigningKey } from './generate-signing-key.ts';
 import { jwkThumbprint } from './jwk-thumbprint.ts';
 import { CONTRACT_TYP, type TJwsSignature } from './jws.ts';
 import { parsePublicEd25519Jwk } from './parse-public-ed25519-jwk.ts';
 import { publicJwks } from './public-jwks.ts';
 import { signContract } from './sign-contract.ts';
-import { canonicalize, DURING, makePayload, setup, signText } from './test-fixtures.ts';
+import { canonicalize, codeOf, DURING, makePayload, setup, signText } from './test-fixtures.ts';
 import { verifyContract } from './verify-contract.ts';
 import { verifySignature } from './verify-signature.ts';
-
-async function codeOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
-    return (err as ContractError).code;
-  }
-  return 'accepted';
-}
 
 describe('countersignContract', () => {
   it('signs the same payload string under the operator kid', async () => {

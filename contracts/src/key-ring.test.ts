@@ -2,28 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { countersignContract } from './countersign-contract.ts';
 import { createKeyRing } from './create-key-ring.ts';
 import { currentSigningKey } from './current-signing-key.ts';
-import { ContractError } from './errors.ts';
 import { generateSigningKey } from './generate-signing-key.ts';
 import { parseKeyRing, type TKeyRing } from './parse-key-ring.ts';
 import { publicJwks } from './public-jwks.ts';
 import { rotateKeyRing } from './rotate-key-ring.ts';
 import { signContract } from './sign-contract.ts';
-import { DURING, makePayload } from './test-fixtures.ts';
+import { codeOfSync, DURING, makePayload } from './test-fixtures.ts';
 import { verifyContract } from './verify-contract.ts';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
 const T1 = new Date('2026-04-01T00:00:00.000Z');
 const T2 = new Date('2026-07-01T00:00:00.000Z');
-
-function codeOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
-    return (err as ContractError).code;
-  }
-  return 'accepted';
-}
 
 describe('createKeyRing', () => {
   it('holds one current key with its private part', async () => {
@@ -127,42 +116,42 @@ describe('parseKeyRing', () => {
   it('refuses two current keys', async () => {
     const ring = await ringOf(2);
     const other = (await ringOf(1)).keys[0]!;
-    expect(codeOf(() => parseKeyRing({ keys: [...ring.keys, other] }))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => parseKeyRing({ keys: [...ring.keys, other] }))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it('refuses a ring with no current key', async () => {
     const ring = await ringOf(1);
     ring.keys[0]!.retiredAt = T1.toISOString();
     delete ring.keys[0]!.privateJwk;
-    expect(codeOf(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
-    expect(codeOf(() => currentSigningKey(ring))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => currentSigningKey(ring))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it('refuses a current key without its private part', async () => {
     const ring = await ringOf(1);
     delete ring.keys[0]!.privateJwk;
-    expect(codeOf(() => currentSigningKey(ring))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => currentSigningKey(ring))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it('refuses a retired key that kept its private part', async () => {
     const ring = await ringOf(2);
     const current = ring.keys[1]!;
     ring.keys[0]!.privateJwk = current.privateJwk; // any private part at all
-    expect(codeOf(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it('refuses a kid twice', async () => {
     const ring = await ringOf(2);
     ring.keys[0]!.kid = ring.keys[1]!.kid;
     ring.keys[0]!.publicJwk = { ...ring.keys[0]!.publicJwk, kid: ring.keys[1]!.kid };
-    expect(codeOf(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it('refuses a private part that does not match the public one', async () => {
     const ring = await ringOf(1);
     const other = await generateSigningKey();
     ring.keys[0]!.privateJwk = other.privateJwk;
-    expect(codeOf(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => parseKeyRing(ring))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it.each<[string, (ring: TKeyRing) => unknown]>([
@@ -185,7 +174,7 @@ describe('parseKeyRing', () => {
     ['a string', (r) => JSON.stringify(r)],
   ])('refuses %s', async (_name, make) => {
     const stored = make(await ringOf(1));
-    expect(codeOf(() => parseKeyRing(stored))).toBe('CONTRACT_KEY_RING_INVALID');
+    expect(codeOfSync(() => parseKeyRing(stored))).toBe('CONTRACT_KEY_RING_INVALID');
   });
 
   it('refuses an invalid Date for now', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ContractError } from './errors.ts';
 import { generateSigningKey } from './generate-signing-key.ts';
 import { jwkThumbprint } from './jwk-thumbprint.ts';
 import { parsePublicEd25519Jwk } from './parse-public-ed25519-jwk.ts';
+import { codeOfSync } from './test-fixtures.ts';
 
 // RFC 8037 Appendix A.1/A.3: the Ed25519 example key and its RFC 7638 thumbprint.
 const RFC8037 = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' };
@@ -10,16 +10,6 @@ const RFC8037_D = 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A';
 const RFC8037_THUMBPRINT = 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k';
 
 const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('base64url');
-
-function codeOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
-    return (err as ContractError).code;
-  }
-  return 'accepted';
-}
 
 describe('parsePublicEd25519Jwk', () => {
   it('returns only the public members, keeping kid', () => {
@@ -39,8 +29,10 @@ describe('parsePublicEd25519Jwk', () => {
 
   it('refuses a private key', async () => {
     const key = await generateSigningKey();
-    expect(codeOf(() => parsePublicEd25519Jwk(key.privateJwk))).toBe('CONTRACT_KEY_INVALID');
-    expect(codeOf(() => parsePublicEd25519Jwk({ ...RFC8037, d: RFC8037_D }))).toBe('CONTRACT_KEY_INVALID');
+    expect(codeOfSync(() => parsePublicEd25519Jwk(key.privateJwk))).toBe('CONTRACT_KEY_INVALID');
+    expect(codeOfSync(() => parsePublicEd25519Jwk({ ...RFC8037, d: RFC8037_D }))).toBe(
+      'CONTRACT_KEY_INVALID',
+    );
   });
 
   it.each<[string, RsaHashedKeyGenParams | EcKeyGenParams | Algorithm, KeyUsage[]]>([
@@ -59,7 +51,7 @@ describe('parsePublicEd25519Jwk', () => {
   ])('refuses a real %s public key', async (_name, params, usages) => {
     const pair = (await crypto.subtle.generateKey(params, true, usages)) as CryptoKeyPair;
     const jwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-    expect(codeOf(() => parsePublicEd25519Jwk(jwk))).toBe('CONTRACT_KEY_INVALID');
+    expect(codeOfSync(() => parsePublicEd25519Jwk(jwk))).toBe('CONTRACT_KEY_INVALID');
   });
 
   it.each<[string, unknown]>([
@@ -93,7 +85,7 @@ describe('parsePublicEd25519Jwk', () => {
     ['null', null],
     ['an array', [RFC8037]],
   ])('refuses %s', (_name, jwk) => {
-    expect(codeOf(() => parsePublicEd25519Jwk(jwk))).toBe('CONTRACT_KEY_INVALID');
+    expect(codeOfSync(() => parsePublicEd25519Jwk(jwk))).toBe('CONTRACT_KEY_INVALID');
   });
 });
 

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ContractError } from './errors.ts';
 import { generateSigningKey } from './generate-signing-key.ts';
 import { signContract } from './sign-contract.ts';
-import { makePayload, setup } from './test-fixtures.ts';
-
-async function codeOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
-    return (err as ContractError).code;
-  }
-  return 'accepted';
-}
+import { codeOf, makePayload, setup } from './test-fixtures.ts';
 
 describe('signContract', () => {
   it('is deterministic: Ed25519 over the same canonical bytes gives the same JWS', async () => {

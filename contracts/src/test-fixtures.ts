@@ -1,8 +1,10 @@
 /** Builders shared by this package's tests: keys, payloads and hand-made (hostile) JWSs. */
+import { expect } from 'vitest';
 import { canonicalize } from './canonicalize.ts';
 import { countersignContract } from './countersign-contract.ts';
 import { createKeyRing } from './create-key-ring.ts';
 import { currentSigningKey } from './current-signing-key.ts';
+import { ContractError } from './errors.ts';
 import { generateSigningKey, type TSigningKey } from './generate-signing-key.ts';
 import { CONTRACT_TYP, type TGeneralJws, type TJwsSignature } from './jws.ts';
 import type { TContractPayload } from './payload.ts';
@@ -13,6 +15,28 @@ export const ISSUED_AT = new Date('2026-03-01T09:00:00.000Z');
 export const NOT_BEFORE = '2026-03-02T00:00:00.000Z';
 export const NOT_AFTER = '2026-09-02T00:00:00.000Z';
 export const DURING = new Date('2026-05-01T12:00:00.000Z');
+
+/** The `ContractError` code `promise` rejects with, or 'accepted' if it resolves. */
+export async function codeOf(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ContractError);
+    return (err as ContractError).code;
+  }
+  return 'accepted';
+}
+
+/** The `ContractError` code `fn` throws, or 'accepted' if it returns. */
+export function codeOfSync(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ContractError);
+    return (err as ContractError).code;
+  }
+  return 'accepted';
+}
 
 export const b64u = (data: Uint8Array | string): string =>
   Buffer.from(typeof data === 'string' ? new TextEncoder().encode(data) : data).toString('base64url');

@@ -1,13 +1,13 @@
 import { flattenedVerify } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { countersignContract } from './countersign-contract.ts';
-import { ContractError } from './errors.ts';
 import { generateSigningKey } from './generate-signing-key.ts';
 import { CONTRACT_TYP, type TGeneralJws } from './jws.ts';
 import { signContract } from './sign-contract.ts';
 import {
   b64u,
   canonicalize,
+  codeOf,
   contractHeader,
   DURING,
   fromB64u,
@@ -19,16 +19,6 @@ import {
   signText,
 } from './test-fixtures.ts';
 import { verifyContract } from './verify-contract.ts';
-
-async function codeOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
-    return (err as ContractError).code;
-  }
-  return 'accepted';
-}
 
 /** The refusal code, asserting no WebCrypto operation ran to reach it. */
 async function codeWithoutCrypto(promise: () => Promise<unknown>) {

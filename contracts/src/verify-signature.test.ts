@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ContractError } from './errors.ts';
 import { generateSigningKey } from './generate-signing-key.ts';
 import { CONTRACT_TYP } from './jws.ts';
-import { b64u, contractHeader, fromB64u, rawSign, setup } from './test-fixtures.ts';
+import { b64u, codeOf, contractHeader, fromB64u, rawSign, setup } from './test-fixtures.ts';
 import { verifySignature } from './verify-signature.ts';
-
-async function codeOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ContractError);
-    return (err as ContractError).code;
-  }
-  return 'accepted';
-}
 
 describe('verifySignature', () => {
   it('verifies the platform signature and the countersignature, each with its own key', async () => {
