@@ -48,6 +48,4 @@ export type Deps = {
   auditKey: AuditKeyStore;
   /** Announcements of finished sandbox runs, for long polls. */
   runEvents: RunEvents;
-  /** The sandbox run dispatcher of this process, when it runs one. */
-  sandbox?: { wake(): void };
 };

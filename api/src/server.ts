@@ -23,7 +23,6 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { DEFAULT_POLICY_SETTINGS } from './licences/policy.ts';
 import { createReadCounter } from './open/read-counter.ts';
-import { listenForQueuedRuns } from './sandbox/queue-signal.ts';
 import { createRunDispatcher } from './sandbox/run-dispatcher.ts';
 import { createRunEvents } from './sandbox/run-events.ts';
 
@@ -102,7 +101,7 @@ export function startSandboxWorker(deps: Deps, executors: number) {
     workerId: `${hostname()}:${process.pid}`,
     pollMs: deps.settings.sandbox.pollMs,
   });
-  const unlisten = listenForQueuedRuns(deps.database, dispatcher.wake).catch((err) => {
+  const unlisten = deps.runEvents.onQueued(dispatcher.wake).catch((err) => {
     deps.logger.warn('cannot listen for queued runs; polling only', { error: String(err) });
     return async () => {};
   });
@@ -133,7 +132,6 @@ export async function startServer(
   });
   await hooks.afterMigrate?.(deps);
   const sandbox = config.SANDBOX_EXECUTORS > 0 ? startSandboxWorker(deps, config.SANDBOX_EXECUTORS) : null;
-  if (sandbox) deps.sandbox = sandbox.dispatcher;
   const app = createApp(deps);
   const checkpoints = startCheckpointSchedule(deps);
   const flushTimer = setInterval(() => {

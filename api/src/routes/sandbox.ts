@@ -8,7 +8,6 @@ import type { App } from '../http/env.ts';
 import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { decideReview, listReviews } from '../sandbox/decide-review.ts';
 import { openSession } from '../sandbox/open-session.ts';
-import { signalRunQueued } from '../sandbox/queue-signal.ts';
 import { submitRun } from '../sandbox/submit-run.ts';
 
 const MAX_SCRIPT_CHARS = 256 * 1024;
@@ -157,7 +156,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
         c.req.valid('json'),
         c.get('requestId'),
       );
-      await signalRunQueued(deps);
+      await deps.runEvents.queued();
       return c.json(runOut(run), 202);
     },
   );

@@ -1,11 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { Database } from '../db/client.ts';
 
-/** The PostgreSQL notification channel on which a finished run wakes waiting API processes. */
-const CHANNEL = 'enclave_sandbox_run_done';
+/** PostgreSQL notification channels: a run was queued; a run finished (payload: its id). */
+const QUEUED = 'enclave_sandbox_runs';
+const FINISHED = 'enclave_sandbox_run_done';
 
 export type RunEvents = {
-  /** Announces that a run left `queued`/`running`: here, and on a server to every API process. */
+  /** Announces a queued run to the workers: in this process, and on a server to every process. */
+  queued(): Promise<void>;
+  /** Calls `listener` whenever a run is queued anywhere; resolves to the unsubscribe. */
+  onQueued(listener: () => void): Promise<() => Promise<void>>;
+  /** Announces that a run left `queued`/`running`, here and on a server to every API process. */
   finished(runId: string): Promise<void>;
   /**
    * Resolves when `runId` is announced finished or after `ms`, whichever comes first. Subscribe
@@ -15,29 +20,41 @@ export type RunEvents = {
 };
 
 /**
- * Finished-run announcements for long polls (`GET /v1/sandbox/runs/{id}?wait=`): an in-process
- * emitter, fed on a PostgreSQL server by LISTEN as well, so a run finished by an `enclave worker`
- * elsewhere wakes the API process whose client waits for it.
+ * Sandbox run announcements: an in-process emitter, and on a PostgreSQL server NOTIFY/LISTEN as
+ * well, so a submit wakes an `enclave worker` elsewhere and a run finished there wakes the API
+ * process whose client waits for it (`GET /v1/sandbox/runs/{id}?wait=`). Listeners also poll, so a
+ * lost announcement only delays.
  */
 export function createRunEvents(database: Database): RunEvents {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  let listening: Promise<unknown> | null = null;
-  const listen = () => {
-    if (database.kind !== 'postgres' || listening) return;
-    listening = database.sql
-      .listen(CHANNEL, (id) => emitter.emit(id))
+  const local = Symbol('queued');
+  const announce = async (channel: string, payload: string, event: string | symbol) => {
+    emitter.emit(event);
+    if (database.kind === 'postgres') await database.sql.notify(channel, payload).catch(() => {});
+  };
+  let listeningFinished: Promise<unknown> | null = null;
+  const listenFinished = () => {
+    if (database.kind !== 'postgres' || listeningFinished) return;
+    listeningFinished = database.sql
+      .listen(FINISHED, (id) => emitter.emit(id))
       .catch(() => {
-        listening = null;
+        listeningFinished = null;
       });
   };
   return {
-    async finished(runId) {
-      emitter.emit(runId);
-      if (database.kind === 'postgres') await database.sql.notify(CHANNEL, runId).catch(() => {});
+    queued: () => announce(QUEUED, '', local),
+    async onQueued(listener) {
+      emitter.on(local, listener);
+      const remote = database.kind === 'postgres' ? await database.sql.listen(QUEUED, listener) : null;
+      return async () => {
+        emitter.off(local, listener);
+        await remote?.unlisten();
+      };
     },
+    finished: (runId) => announce(FINISHED, runId, runId),
     waitFinished(runId, ms) {
-      listen();
+      listenFinished();
       let settle: () => void = () => {};
       const done = new Promise<void>((resolve) => {
         settle = resolve;

@@ -94,7 +94,6 @@ export async function createTestApp(
   });
   await bootstrapAdmin(deps, { token: ADMIN_TOKEN });
   const sandbox = opts.sandbox ? startSandboxWorker(deps, opts.sandbox) : null;
-  if (sandbox) deps.sandbox = sandbox.dispatcher;
   const app = createApp(deps);
 
   const req: TestApp['req'] = async (method, path, o = {}) => {
