@@ -66,28 +66,23 @@ export function policyProblems(p: TPolicyInput, s: TPolicySettings, path: string
   return errors;
 }
 
-/** The strictest value the parts chose, or the default when none chose one. */
-const strictest = (values: (number | undefined)[], pick: (...v: number[]) => number, fallback: number) => {
-  const set = values.filter((v): v is number => v !== undefined);
-  return set.length > 0 ? pick(...set) : fallback;
-};
+/** The values the parts chose for `key`, leaving out parts that chose none. */
+const chosen = (parts: TPolicyInput[], key: keyof TPolicyInput) =>
+  parts.map((p) => p[key]).filter((v): v is number => v !== undefined);
 
 /** The contract policy: per field the strictest choice of the parts, else the platform default. */
 export function mergePolicies(parts: TPolicyInput[], s: TPolicySettings): TContractPayload['policy'] {
   const d = s.defaults;
-  const epsilons = parts.map((p) => p.epsilon).filter((e): e is number => e !== undefined);
-  const deltas = parts.map((p) => p.delta).filter((e): e is number => e !== undefined);
+  /** The strictest value the parts chose for `key`, or the default when none chose one. */
+  const strictest = (key: keyof TPolicySettings['defaults'], pick: (...v: number[]) => number) => {
+    const set = chosen(parts, key);
+    return set.length > 0 ? pick(...set) : d[key];
+  };
+  const epsilons = chosen(parts, 'epsilon');
+  const deltas = chosen(parts, 'delta');
   return {
-    minCellCount: strictest(
-      parts.map((p) => p.minCellCount),
-      Math.max,
-      d.minCellCount,
-    ),
-    rounding: strictest(
-      parts.map((p) => p.rounding),
-      Math.max,
-      d.rounding,
-    ),
+    minCellCount: strictest('minCellCount', Math.max),
+    rounding: strictest('rounding', Math.max),
     ...(epsilons.length > 0
       ? {
           dp: {
@@ -96,20 +91,8 @@ export function mergePolicies(parts: TPolicyInput[], s: TPolicySettings): TContr
           },
         }
       : {}),
-    maxRunsPerDay: strictest(
-      parts.map((p) => p.maxRunsPerDay),
-      Math.min,
-      d.maxRunsPerDay,
-    ),
-    maxCpuMsPerRun: strictest(
-      parts.map((p) => p.maxCpuMsPerRun),
-      Math.min,
-      d.maxCpuMsPerRun,
-    ),
-    maxResultBytes: strictest(
-      parts.map((p) => p.maxResultBytes),
-      Math.min,
-      d.maxResultBytes,
-    ),
+    maxRunsPerDay: strictest('maxRunsPerDay', Math.min),
+    maxCpuMsPerRun: strictest('maxCpuMsPerRun', Math.min),
+    maxResultBytes: strictest('maxResultBytes', Math.min),
   };
 }
