@@ -12,7 +12,7 @@ import {
   KIND_STRING,
   kindOf,
 } from './field-codecs.ts';
-import { BATCH_CHARS, find, NONE, RecordReader, type TReaderOptions } from './record-reader.ts';
+import { find, NONE, RecordReader, type TReaderOptions } from './record-reader.ts';
 
 const WRITTEN = 0;
 const FAILED = -1;
@@ -161,7 +161,7 @@ export class CsvRecords extends RecordReader {
           : this.encodeReordered(p, e, line);
       if (result !== FAILED) this.rowCount++;
       p = next;
-      if (this.outLength >= BATCH_CHARS && !log.hasErrors) {
+      if (this.isBatchReady()) {
         this.pos = p;
         return true;
       }

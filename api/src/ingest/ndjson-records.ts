@@ -25,7 +25,7 @@ import {
   kindOf,
   NEEDS_ESCAPE,
 } from './field-codecs.ts';
-import { BATCH_CHARS, RecordReader, type TReaderOptions } from './record-reader.ts';
+import { RecordReader, type TReaderOptions } from './record-reader.ts';
 
 /**
  * Reads NDJSON: one JSON object per line, keys naming schema columns. Blank lines are skipped (they
@@ -80,7 +80,7 @@ export class NdjsonRecords extends RecordReader {
       else if (this.isOversized(p, nl)) this.recordTooLarge(line);
       else if (this.encodeLine(s.slice(p, nl), line)) this.rowCount++;
       p = next;
-      if (this.outLength >= BATCH_CHARS && !log.hasErrors) {
+      if (this.isBatchReady()) {
         this.pos = p;
         return true;
       }

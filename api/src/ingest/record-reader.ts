@@ -100,6 +100,11 @@ export abstract class RecordReader {
     return this.outCodes;
   }
 
+  /** True when the output holds a full batch to hand on; once an error is logged, none is. */
+  protected isBatchReady(): boolean {
+    return this.outLength >= BATCH_CHARS && !this.log.hasErrors;
+  }
+
   /** Writes text that needs no escaping. */
   protected writeRaw(text: string): void {
     const out = this.reserve(text.length);
