@@ -1,4 +1,6 @@
+import { canonicalize } from '@enclave/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../src/lib/hash.ts';
 import { runScript, sandboxSession } from './helpers/sandbox.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -76,6 +78,9 @@ describe('sandbox runs', () => {
       scriptSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(audit[1]!.details.releasedSha256).toMatch(/^[0-9a-f]{64}$/);
+    // The digest is of what the operator received, in canonical form: anyone can recompute it.
+    expect(audit[1]!.details.releasedSha256).toBe(sha256Hex(canonicalize(run.result)));
+    expect(audit[1]!.details.scriptSha256).toBe(sha256Hex(groupScript(s.slug)));
   });
 
   it('holds a bare number for the provider’s review and releases it only on approval', async () => {

@@ -107,8 +107,8 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
  * A large JSON value bound as text and cast by PostgreSQL: for a 130 KB result this halves the cost
  * of drizzle's own jsonb parameter. Undefined leaves the column as it is; null is SQL NULL.
  */
-const jsonbText = (value: unknown) =>
-  value === undefined ? undefined : value === null ? null : sql`${JSON.stringify(value)}::jsonb`;
+const jsonbText = (value: unknown, text: string = JSON.stringify(value)) =>
+  value === undefined ? undefined : value === null ? null : sql`${text}::jsonb`;
 
 type TOutcome = Partial<typeof sandboxRuns.$inferInsert> & { status: TRunRow['status'] };
 
@@ -170,6 +170,8 @@ async function finish(
   queryShape: string | null = null,
 ) {
   const at = deps.clock.now();
+  // The released result's canonical text: both what is stored and what its digest is taken of.
+  const released = out.result === undefined ? null : canonicalize(out.result ?? null);
   await deps.db.transaction(async (tx) => {
     let reviewOrgIds: string[] = [];
     if (out.status === 'pending_review') {
@@ -183,7 +185,7 @@ async function finish(
       .update(sandboxRuns)
       .set({
         ...out,
-        result: jsonbText(out.result),
+        result: released === null ? undefined : jsonbText(out.result, released),
         held: jsonbText(out.held),
         reviewOrgIds,
         datasetVersions: versions,
@@ -205,7 +207,7 @@ async function finish(
         paramsSha256: sha256Hex(canonicalize(run.params ?? null)),
         queryShape,
         datasetVersions: versions,
-        releasedSha256: out.result !== undefined ? sha256Hex(canonicalize(out.result ?? null)) : null,
+        releasedSha256: released === null ? null : sha256Hex(released),
         disclosure: summary(executed),
         usage: out.usage ?? null,
       },
