@@ -60,6 +60,72 @@ describe('catalogue refuses bad input cleanly', () => {
       { columns: [{ name: 'a', type: 'integer', sensitivity: 'public', min: 5, max: 1 }] },
       'body.columns.0.min',
     ],
+    [
+      'codes on a number column',
+      { columns: [{ name: 'a', type: 'number', sensitivity: 'public', codes: [1, 2] }] },
+      'body.columns.0.codes',
+    ],
+    [
+      'an integer code above max',
+      {
+        columns: [
+          { name: 'a', type: 'string', sensitivity: 'public' },
+          { name: 'year', type: 'integer', sensitivity: 'public', max: 2100, codes: [2021, 2101] },
+        ],
+      },
+      'body.columns.1.codes.1',
+    ],
+    [
+      'a string code on an integer column',
+      { columns: [{ name: 'a', type: 'integer', sensitivity: 'public', codes: [2021, '2022'] }] },
+      'body.columns.0.codes.1',
+    ],
+    [
+      'a duplicate code',
+      { columns: [{ name: 'a', type: 'string', sensitivity: 'public', codes: ['男', '女', '男'] }] },
+      'body.columns.0.codes.2',
+    ],
+    [
+      'a code longer than 200 characters',
+      { columns: [{ name: 'a', type: 'string', sensitivity: 'public', codes: ['x'.repeat(201)] }] },
+      'body.columns.0.codes.0',
+    ],
+    [
+      'a malformed date code',
+      { columns: [{ name: 'a', type: 'date', sensitivity: 'public', codes: ['2024-02-30'] }] },
+      'body.columns.0.codes.0',
+    ],
+    [
+      'an empty code list',
+      { columns: [{ name: 'a', type: 'string', sensitivity: 'public', codes: [] }] },
+      'body.columns.0.codes',
+    ],
+    [
+      'weights of another length than the codes',
+      {
+        columns: [
+          { name: 'a', type: 'string', sensitivity: 'public', codes: ['a', 'b'], hints: { weights: [1] } },
+        ],
+      },
+      'body.columns.0.hints.weights',
+    ],
+    [
+      'a mean outside min and max',
+      {
+        columns: [{ name: 'a', type: 'number', sensitivity: 'public', min: 0, max: 10, hints: { mean: 20 } }],
+      },
+      'body.columns.0.hints.mean',
+    ],
+    [
+      'a nullShare on a required column',
+      { columns: [{ name: 'a', type: 'string', sensitivity: 'public', hints: { nullShare: 0.1 } }] },
+      'body.columns.0.hints.nullShare',
+    ],
+    [
+      'a distribution on a string column',
+      { columns: [{ name: 'a', type: 'string', sensitivity: 'public', hints: { distribution: 'normal' } }] },
+      'body.columns.0.hints.distribution',
+    ],
   ])('%s → 400 naming %s, nothing written', async (_name, over, path) => {
     const before = await counts();
     const res = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody(over) });
@@ -68,6 +134,34 @@ describe('catalogue refuses bad input cleanly', () => {
     expect(res.json.errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(res.json.requestId).toBeTruthy();
     expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a bad code list in a draft edit, naming the field, and leaves the draft as it was', async () => {
+    const created = await t.req('POST', '/v1/datasets', { token: provider.token, json: datasetBody() });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    const before = await counts();
+    const columns = [
+      { name: 'district_code', type: 'string', sensitivity: 'public', codes: ['330102', '330105'] },
+      { name: 'year', type: 'integer', sensitivity: 'public', min: 2000, max: 2100, codes: [2021, 1999] },
+    ];
+    const res = await t.req('PATCH', `/v1/datasets/${id}`, { token: provider.token, json: { columns } });
+    expect(res.status).toBe(400);
+    expect(res.json.code).toBe('VALIDATION_FAILED');
+    expect(res.json.errors).toEqual([
+      { path: 'body.columns.1.codes.1', message: 'code 1999 is below the minimum 2000' },
+    ]);
+    const weights = await t.req('PATCH', `/v1/datasets/${id}`, {
+      token: provider.token,
+      json: { columns: [{ ...columns[0], hints: { weights: [0, 0] } }] },
+    });
+    expect(weights.status).toBe(400);
+    expect(weights.json.errors.map((e: { path: string }) => e.path)).toEqual([
+      'body.columns.0.hints.weights',
+    ]);
+    expect(await counts()).toEqual(before);
+    const after = await t.req('GET', `/v1/datasets/${id}`, { token: provider.token });
+    expect(after.json.columns).toEqual(created.json.columns);
   });
 
   it('refuses a __proto__ key', async () => {

@@ -187,6 +187,81 @@ describe('catalogue lifecycle', () => {
     expect(restricted[`${DCAT}distribution`][0][`${DCAT}downloadURL`]).toBeUndefined();
   });
 
+  it('keeps the code lists and hints of the columns, as given, on create, edit and every read', async () => {
+    const columns = [
+      {
+        name: 'district_code',
+        type: 'string',
+        description: '区县代码',
+        nullable: false,
+        sensitivity: 'public',
+        codes: ['330102', '330105', '330106'],
+        hints: { weights: [2, 1, 0.5] },
+      },
+      {
+        name: 'year',
+        type: 'integer',
+        description: '',
+        nullable: false,
+        sensitivity: 'public',
+        min: 2000,
+        max: 2100,
+        codes: [2021, 2022, 2023],
+        hints: { weights: [1, 1, 1], distribution: 'uniform', mean: 2022, sd: 0.8 },
+      },
+      {
+        name: 'day',
+        type: 'date',
+        description: '',
+        nullable: true,
+        sensitivity: 'public',
+        codes: ['2024-01-01', '2024-02-29'],
+        hints: { nullShare: 0.25 },
+      },
+      {
+        name: 'at',
+        type: 'timestamp',
+        description: '',
+        nullable: false,
+        sensitivity: 'public',
+        codes: ['2024-01-01T00:00:00Z', '2024-01-01T12:00:00.5Z'],
+      },
+      {
+        name: 'base',
+        type: 'number',
+        description: '',
+        nullable: true,
+        sensitivity: 'sensitive',
+        min: 0,
+        max: 40000,
+        hints: { distribution: 'lognormal', mean: 8000, sd: 4000, nullShare: 0 },
+      },
+    ];
+    const created = await t.req('POST', '/v1/datasets', {
+      token: provider.token,
+      json: datasetBody({ slug: 'coded-columns', openness: 'conditional', classification: 3, columns }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.json.columns).toEqual(columns);
+    const id = created.json.id as string;
+    const own = await t.req('GET', `/v1/datasets/${id}`, { token: provider.token });
+    expect(own.json.columns).toEqual(columns);
+    const edited = [{ ...columns[0]!, codes: ['330102', '330105'], hints: { weights: [1, 0] } }, columns[4]!];
+    const patched = await t.req('PATCH', `/v1/datasets/${id}`, {
+      token: provider.token,
+      json: { columns: edited },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json.columns).toEqual(edited);
+    await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token });
+    await t.req('POST', `/v1/datasets/${id}/review`, { token: t.adminToken, json: { decision: 'approve' } });
+    const anon = await t.req('GET', `/v1/datasets/${id}`);
+    expect(anon.status).toBe(200);
+    expect(anon.json.columns).toEqual(edited);
+    const listed = await t.req('GET', '/v1/datasets?q=coded-columns');
+    expect(listed.json.items.find((d: { id: string }) => d.id === id).columns).toEqual(edited);
+  });
+
   it('describes the API in OpenAPI 3.1 and reports health', async () => {
     const doc = await t.req('GET', '/v1/openapi.json');
     expect(doc.json.openapi).toBe('3.1.0');
@@ -199,6 +274,27 @@ describe('catalogue lifecycle', () => {
       ]),
     );
     expect(doc.json.paths['/v1/datasets'].post.requestBody.content['application/json'].schema).toBeTruthy();
+    // The column schema carries its code list and hints, in requests and in the Dataset shown.
+    const column = doc.json.components.schemas.Column;
+    expect(column.properties.codes).toMatchObject({
+      type: 'array',
+      minItems: 1,
+      maxItems: 10_000,
+      description: expect.stringContaining('code list'),
+    });
+    expect(column.properties.hints.$ref).toBe('#/components/schemas/ColumnHints');
+    const hints = doc.json.components.schemas.ColumnHints;
+    expect(Object.keys(hints.properties).sort()).toEqual([
+      'distribution',
+      'mean',
+      'nullShare',
+      'sd',
+      'weights',
+    ]);
+    expect(hints.properties.distribution.enum).toEqual(['uniform', 'normal', 'lognormal']);
+    expect(doc.json.components.schemas.Dataset.properties.columns.items.$ref).toBe(
+      '#/components/schemas/Column',
+    );
     expect((await t.req('GET', '/v1/health')).json).toEqual({ status: 'ok', database: 'ok' });
   });
 });

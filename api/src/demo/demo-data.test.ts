@@ -8,7 +8,8 @@ import { csvChunks, type TCell } from './csv-chunks.ts';
 import { iaqi } from './datasets/air-quality.ts';
 import { usccCheckChar } from './datasets/enterprises.ts';
 import { DEMO_DATASETS } from './demo-datasets.ts';
-import { createRng, permute32 } from './prng.ts';
+import { createRng, deriveSeed, permute32 } from './prng.ts';
+import { DEMO_SEED } from './seed-demo.ts';
 
 const bySlug = (slug: string) => DEMO_DATASETS.find((d) => d.body.slug === slug)!;
 const columnsOf = (slug: string) => ZCreateDatasetBody.parse(bySlug(slug).body).columns;
@@ -33,8 +34,9 @@ const csvOf = (slug: string, seed: number) => {
 };
 
 /** Every rule the ingest validator applies to a field, checked here on the generated value. */
-function fieldProblem(c: TColumn, v: TCell): string | null {
+function fieldProblem(c: TColumn, v: TCell, codes: ReadonlySet<unknown> | undefined): string | null {
   if (v === null || v === '') return c.nullable ? null : 'null in a required column';
+  if (codes && !codes.has(v)) return `${v} not in the code list`;
   switch (c.type) {
     case 'integer':
     case 'number':
@@ -90,12 +92,13 @@ describe('demo data generators', () => {
     for (const spec of DEMO_DATASETS) {
       if (!spec.rows) continue;
       const cols = columnsOf(spec.body.slug);
+      const codes = cols.map((c) => (c.codes ? new Set<unknown>(c.codes) : undefined));
       let n = 0;
       for (const row of spec.rows(1)) {
         n++;
         if (row.length !== cols.length) expect.fail(`${spec.body.slug} row ${n} has ${row.length} fields`);
         for (let i = 0; i < cols.length; i++) {
-          const problem = fieldProblem(cols[i]!, row[i]!);
+          const problem = fieldProblem(cols[i]!, row[i]!, codes[i]);
           if (problem) expect.fail(`${spec.body.slug} row ${n}, ${cols[i]!.name}: ${problem}`);
           const name = cols[i]!.name;
           if (name === 'city_code' && !prefectures.has(row[i] as string)) expect.fail(`city code ${row[i]}`);
@@ -110,6 +113,108 @@ describe('demo data generators', () => {
     expect(counts['public-service-facilities']).toBeGreaterThanOrEqual(2000);
     expect(counts['social-insurance-contributions']).toBeGreaterThanOrEqual(120_000);
     expect(counts['enterprise-registration-tax']).toBe(30_000);
+  });
+
+  it('declares the code list of every categorical column of the restricted datasets, and of the open ones where natural', () => {
+    const codedOf = (slug: string) =>
+      columnsOf(slug)
+        .filter((c) => c.codes)
+        .map((c) => c.name);
+    for (const spec of DEMO_DATASETS.filter((d) => d.body.openness === 'conditional')) {
+      const cols = columnsOf(spec.body.slug);
+      // Every string column that is not an identifier is categorical in these datasets.
+      const categorical = cols.filter((c) => c.type === 'string' && c.sensitivity !== 'identifier');
+      expect(
+        categorical.filter((c) => !c.codes).map((c) => c.name),
+        spec.body.slug,
+      ).toEqual([]);
+    }
+    expect(codedOf('social-insurance-contributions')).toEqual([
+      'year',
+      'gender',
+      'district_code',
+      'industry',
+      'insured_category',
+      'months_paid',
+    ]);
+    expect(columnsOf('social-insurance-contributions')[0]!.codes).toEqual([2021, 2022, 2023]);
+    expect(codedOf('enterprise-registration-tax')).toEqual([
+      'district_code',
+      'industry',
+      'enterprise_type',
+      'operating_status',
+      'tax_credit_rating',
+      'tax_year',
+    ]);
+    expect(codedOf('social-security-card-holders')).toEqual(['gender', 'card_status']);
+    expect(codedOf('city-air-quality-daily')).toEqual([
+      'city_code',
+      'city_name',
+      'province_name',
+      'quality_level',
+      'primary_pollutant',
+    ]);
+    expect(codedOf('bus-ridership-daily')).toEqual(['line_id', 'line_type', 'district_code']);
+    expect(codedOf('public-service-facilities')).toEqual([
+      'category',
+      'district_code',
+      'district_name',
+      'capacity_unit',
+    ]);
+    const districts = columnsOf('social-insurance-contributions').find((c) => c.name === 'district_code')!;
+    expect(districts.codes).toEqual(areasJson.filter((a) => a.cityCode === '3301').map((a) => a.code));
+    const industry = columnsOf('enterprise-registration-tax').find((c) => c.name === 'industry')!;
+    expect(industry.codes).toEqual([...'ABCDEFGHIJKLMNOPQRST']);
+  });
+
+  it('gives hints that describe the data the demo loads: shares of codes, means and spreads roughly right', () => {
+    const wrong: string[] = [];
+    for (const spec of DEMO_DATASETS) {
+      if (!spec.rows) continue;
+      const cols = columnsOf(spec.body.slug);
+      const counts = cols.map(() => new Map<unknown, number>());
+      const sums = cols.map(() => ({ n: 0, nulls: 0, sum: 0, sq: 0 }));
+      let rows = 0;
+      for (const row of spec.rows(deriveSeed(DEMO_SEED, spec.body.slug))) {
+        rows++;
+        for (let i = 0; i < cols.length; i++) {
+          const v = row[i];
+          const s = sums[i]!;
+          if (v === null) {
+            s.nulls++;
+            continue;
+          }
+          s.n++;
+          if (typeof v === 'number') {
+            s.sum += v;
+            s.sq += v * v;
+          }
+          if (cols[i]!.hints?.weights) counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + 1);
+        }
+      }
+      cols.forEach((c, i) => {
+        const h = c.hints;
+        if (!h) return;
+        const where = `${spec.body.slug}.${c.name}`;
+        const s = sums[i]!;
+        if (h.weights) {
+          const total = h.weights.reduce((a, b) => a + b, 0);
+          c.codes!.forEach((code, k) => {
+            const share = (counts[i]!.get(code) ?? 0) / s.n;
+            if (Math.abs(share - h.weights![k]! / total) > 0.05) wrong.push(`${where} ${code}: ${share}`);
+          });
+        }
+        const mean = s.sum / s.n;
+        const sd = Math.sqrt(s.sq / s.n - mean * mean);
+        if (h.mean !== undefined && Math.abs(mean - h.mean) > 0.15 * Math.abs(h.mean) + 0.01 * (sd || 1))
+          wrong.push(`${where}: mean ${mean}, hint ${h.mean}`);
+        if (h.sd !== undefined && Math.abs(sd - h.sd) > 0.3 * h.sd)
+          wrong.push(`${where}: sd ${sd}, hint ${h.sd}`);
+        if (h.nullShare !== undefined && Math.abs(s.nulls / rows - h.nullShare) > 0.05)
+          wrong.push(`${where}: null share ${s.nulls / rows}`);
+      });
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('gives the same bytes for the same seed and different bytes for another', async () => {

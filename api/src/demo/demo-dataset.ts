@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import type { ZCreateDatasetBody } from '../catalogue/dataset-input.ts';
-import type { TColumn } from '../catalogue/dataset-schema.ts';
+import type { TColumn, TColumnHints } from '../catalogue/dataset-schema.ts';
 import type { TCell } from './csv-chunks.ts';
 import type { TDemoOrgKey } from './demo-accounts.ts';
 
@@ -12,11 +12,15 @@ export type TDemoDataset = {
   rows?: (seed: number) => Iterable<readonly TCell[]>;
 };
 
-type TColumnOptions = Partial<Pick<TColumn, 'unit' | 'nullable' | 'min' | 'max'>> & {
+type TColumnOptions = Partial<Pick<TColumn, 'unit' | 'nullable' | 'min' | 'max' | 'codes' | 'hints'>> & {
   sensitivity?: TColumn['sensitivity'];
 };
 
-/** A column definition; public and not nullable unless said otherwise. */
+/**
+ * A column definition; public and not nullable unless said otherwise. `codes` and `hints` are what
+ * the provider publishes about the values (the sandbox groups by coded columns and draws dummy
+ * tables from the hints), so they describe the generator's output, never one seed's rows.
+ */
 export function column(
   name: string,
   type: TColumn['type'],
@@ -32,8 +36,30 @@ export function column(
     ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
     ...(opts.min !== undefined ? { min: opts.min } : {}),
     ...(opts.max !== undefined ? { max: opts.max } : {}),
+    ...(opts.codes !== undefined ? { codes: opts.codes } : {}),
+    ...(opts.hints !== undefined ? { hints: opts.hints } : {}),
   };
 }
+
+/**
+ * Column options for a code list given as codes with their relative frequencies, plus other hints.
+ *
+ * @example
+ * column('gender', 'string', '性别', weightedCodes([['男', 54], ['女', 46]]))
+ */
+export function weightedCodes<T extends string | number>(
+  entries: readonly (readonly [code: T, weight: number])[],
+  hints: Omit<TColumnHints, 'weights'> = {},
+): { codes: T[]; hints: TColumnHints } {
+  return { codes: entries.map(([code]) => code), hints: { ...hints, weights: entries.map(([, w]) => w) } };
+}
+
+/** Code-weight pairs for `codes`, the weight of each looked up in `weights` (`otherwise` when absent). */
+export const weightsOf = <T extends string>(
+  codes: readonly T[],
+  weights: Readonly<Partial<Record<T, number>>>,
+  otherwise = 0,
+): [T, number][] => codes.map((c) => [c, weights[c] ?? otherwise]);
 
 /** `YYYY-MM-DD` of every day of a year, in order. */
 export function daysOfYear(year: number): string[] {
@@ -75,6 +101,8 @@ export const INDUSTRY_SECTIONS = {
   T: '国际组织',
 } as const;
 export type TIndustry = keyof typeof INDUSTRY_SECTIONS;
+/** The section codes A to T: the code list of an industry column. */
+export const INDUSTRY_CODES = Object.keys(INDUSTRY_SECTIONS) as TIndustry[];
 
 /** The column description of an industry column: the code list spelled out. */
 export const INDUSTRY_DESCRIPTION = `所属行业，国民经济行业分类（GB/T 4754-2017）门类代码：${Object.entries(

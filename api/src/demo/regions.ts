@@ -42,6 +42,9 @@ export const DEMO_DISTRICTS: readonly TArea[] = areasJson
   .filter((a) => a.cityCode === DEMO_CITY.code.slice(0, 4))
   .map((a) => ({ code: a.code, name: a.name, cityCode: a.cityCode }));
 
+/** The six-digit codes of the demo city's districts: the code list of its district columns. */
+export const DEMO_DISTRICT_CODES: readonly string[] = DEMO_DISTRICTS.map((d) => d.code);
+
 /**
  * The towns and sub-districts (街道、乡镇) of the demo city by district code. streets.json is 4 MB, so
  * it is read on first use rather than at import.

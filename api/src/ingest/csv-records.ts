@@ -1,8 +1,11 @@
 import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { type CodeList, checkCoded, codeListsOf } from './code-lists.ts';
 import {
   AS_IS,
+  CODED,
   checkText,
   checkTyped,
+  ERR_NOT_IN_CODES,
   ERR_REQUIRED,
   encodeText,
   faultOf,
@@ -26,16 +29,20 @@ const FAILED = -1;
  * header lists the schema in order, which is the usual case, one char-code pass per record splits,
  * unquotes, escapes and copies it into the output codes while fields are checked in place. Other
  * headers split the record first, then write its fields in schema order. A record holding a NUL
- * takes the general path, which names the NUL in its error.
+ * takes the general path, which names the NUL in its error. Fields of a column with a code list
+ * (kind CODED and up) are looked up in it after their type check; the others never are.
  */
 export class CsvRecords extends RecordReader {
   private readonly columns: TColumn[];
+  /** Per schema column: its code list, or undefined. */
+  private readonly codeLists: (CodeList | undefined)[];
   private readonly prefixCodes: Uint16Array;
   private hasHeader = false;
   private fieldCount = 0;
-  /** Per header field: its schema column and that column's kind. */
+  /** Per header field: its schema column, that column's kind and its code list. */
   private fieldColumns: TColumn[] = [];
   private fieldKinds = new Int8Array(0);
+  private fieldCodes: (CodeList | undefined)[] = [];
   /** Per schema column: its header field, or -1 when the header leaves it out (NULL). */
   private columnFields = new Int32Array(0);
   /** True when the header lists every schema column, in schema order. */
@@ -63,6 +70,7 @@ export class CsvRecords extends RecordReader {
   constructor(options: TReaderOptions & { columns: TColumn[] }) {
     super(options);
     this.columns = options.columns;
+    this.codeLists = codeListsOf(options.columns);
     this.prefixCodes = Uint16Array.from(options.prefix, (ch) => ch.charCodeAt(0));
   }
 
@@ -283,6 +291,7 @@ export class CsvRecords extends RecordReader {
     const indexOf = new Map(columns.map((c, j) => [c.name, j]));
     const columnFields = new Int32Array(columns.length).fill(-1);
     const fieldColumns: TColumn[] = [];
+    const fieldCodes: (CodeList | undefined)[] = [];
     names.forEach((name, i) => {
       const j = indexOf.get(name);
       if (j === undefined) log.add(line, 'not a column of the dataset', name);
@@ -290,6 +299,7 @@ export class CsvRecords extends RecordReader {
       else {
         columnFields[j] = i;
         fieldColumns[i] = columns[j]!;
+        fieldCodes[i] = this.codeLists[j];
       }
     });
     columns.forEach((c, j) => {
@@ -302,6 +312,7 @@ export class CsvRecords extends RecordReader {
     this.fieldCount = names.length;
     this.fieldColumns = fieldColumns;
     this.fieldKinds = Int8Array.from(fieldColumns, kindOf);
+    this.fieldCodes = fieldCodes;
     this.columnFields = columnFields;
     this.isHeaderInOrder = names.length === columns.length && columnFields.every((f, j) => f === j);
     this.statuses = new Int8Array(names.length);
@@ -339,6 +350,7 @@ export class CsvRecords extends RecordReader {
       const written = j;
       let start = i;
       let end: number;
+      let hasQuotePair = false;
       if (s.charCodeAt(i) === 34) {
         start = ++i;
         for (;;) {
@@ -348,6 +360,7 @@ export class CsvRecords extends RecordReader {
             if (i + 1 < e && s.charCodeAt(i + 1) === 34) {
               out[j++] = 34;
               i += 2;
+              hasQuotePair = true;
               continue;
             }
             break;
@@ -400,7 +413,12 @@ export class CsvRecords extends RecordReader {
         const kind = kinds[field]!;
         let status = AS_IS;
         if (end === start) status = column.nullable ? IS_NULL : ERR_REQUIRED;
-        else if (kind !== KIND_STRING) status = checkTyped(kind, s, start, end, column);
+        else if (kind !== KIND_STRING) {
+          status =
+            kind < CODED
+              ? checkTyped(kind, s, start, end, column)
+              : this.checkQuotedCoded(field, s, start, end, hasQuotePair);
+        }
         if (status !== AS_IS) {
           j = written;
           if (status === IS_NULL) {
@@ -435,6 +453,15 @@ export class CsvRecords extends RecordReader {
     return WRITTEN;
   }
 
+  /** `checkCoded` on the field text `s[a, b)` of the in-order path, whose `""` pairs stand for one quote. */
+  private checkQuotedCoded(field: number, s: string, a: number, b: number, hasQuotePair: boolean): number {
+    const codes = this.fieldCodes[field]!;
+    const column = this.fieldColumns[field]!;
+    if (!hasQuotePair) return checkCoded(codes, s, a, b, column);
+    const value = s.slice(a, b).replaceAll('""', '"');
+    return checkCoded(codes, value, 0, value.length, column);
+  }
+
   private structureFault(line: number, field: number, reason: string, errorsBefore: number): number {
     this.log.truncate(errorsBefore);
     this.fieldFault(line, field, reason);
@@ -466,10 +493,12 @@ export class CsvRecords extends RecordReader {
         c = e;
       }
       const column = columns[i]!;
+      const kind = kinds[i]!;
       let status: number;
       if (c === f) status = column.nullable ? IS_NULL : ERR_REQUIRED;
-      else if (kinds[i] === KIND_STRING) status = AS_IS;
-      else status = checkTyped(kinds[i]!, s, f, c, column);
+      else if (kind === KIND_STRING) status = AS_IS;
+      else if (kind < CODED) status = checkTyped(kind, s, f, c, column);
+      else status = checkCoded(this.fieldCodes[i]!, s, f, c, column);
       if (status < 0) {
         this.log.add(line, faultOf(status, column), column.name);
         isValid = false;
@@ -533,13 +562,22 @@ export class CsvRecords extends RecordReader {
     for (let i = 0; i < count; i++) {
       const value = fields[i]!;
       const column = this.fieldColumns[i]!;
-      const kind = this.fieldKinds[i]!;
+      const codes = this.fieldCodes[i];
+      const kind = codes === undefined ? this.fieldKinds[i]! : codes.kind;
       let status: number;
       if (value.length === 0) status = column.nullable ? IS_NULL : ERR_REQUIRED;
       else if (kind === KIND_STRING) status = checkText(value);
       else status = checkTyped(kind, value, 0, value.length, column);
       // A NUL makes any field fail its type check; name the NUL instead.
       if (status < 0 && kind !== KIND_STRING && value.indexOf('\0') !== -1) status = checkText(value);
+      if (
+        status >= 0 &&
+        status !== IS_NULL &&
+        codes !== undefined &&
+        !codes.hasText(value, 0, value.length)
+      ) {
+        status = ERR_NOT_IN_CODES;
+      }
       if (status < 0) {
         this.log.add(line, faultOf(status, column), column.name);
         isValid = false;

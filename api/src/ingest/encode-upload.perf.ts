@@ -1,15 +1,17 @@
 /**
  * Throughput of `encodeUpload` on a generated 6-column CSV (integer, number, string, date) of
  * 1,000,000 rows held in memory as 64 KB chunks. Not a test; run with
- * `node_modules/.bin/node api/src/ingest/encode-upload.perf.ts [rows] [csv|quoted|ndjson]`
- * (`quoted`: CSV with every string field quoted, as spreadsheet exports write it).
+ * `node_modules/.bin/node api/src/ingest/encode-upload.perf.ts [rows] [csv|quoted|ndjson|coded|coded-ndjson]`
+ * (`quoted`: CSV with every string field quoted, as spreadsheet exports write it; `coded`: CSV
+ * whose region column has a code list, and `coded-ndjson` the same as NDJSON).
  */
 import type { TColumn } from '../catalogue/dataset-schema.ts';
 import { encodeUpload } from './encode-upload.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const variant = process.argv[3] ?? 'csv';
-const format = variant === 'ndjson' ? 'ndjson' : 'csv';
+const format = variant.endsWith('ndjson') ? 'ndjson' : 'csv';
+const REGIONS = ['北京市', 'Shanghai', 'Guangzhou', 'Shenzhen', '成都市', 'Hangzhou'];
 
 const column = (name: string, type: TColumn['type'], nullable = false): TColumn => ({
   name,
@@ -20,13 +22,14 @@ const column = (name: string, type: TColumn['type'], nullable = false): TColumn 
 });
 const columns = [
   column('id', 'integer'),
-  column('region', 'string'),
+  variant.startsWith('coded')
+    ? { ...column('region', 'string'), codes: REGIONS }
+    : column('region', 'string'),
   column('day', 'date'),
   column('population', 'integer', true),
   column('income', 'number', true),
   column('share', 'number', true),
 ];
-const REGIONS = ['北京市', 'Shanghai', 'Guangzhou', 'Shenzhen', '成都市', 'Hangzhou'];
 
 function line(i: number): string {
   const day = `2024-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 28) + 1).padStart(2, '0')}`;

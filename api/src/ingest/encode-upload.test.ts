@@ -477,6 +477,157 @@ describe('encodeUpload, CSV: a header in schema order and one in another order a
   });
 });
 
+describe('encodeUpload: code lists', () => {
+  const NOT_LISTED = "not in the column's code list";
+  const coded = [
+    col('region', 'string', { codes: ['330102', '330105', 'say "hi"'] }),
+    col('year', 'integer', { codes: [2021, 2022, 0], min: -1, max: 2100 }),
+    col('day', 'date', { nullable: true, codes: ['2024-01-01', '2024-02-29'] }),
+    col('at', 'timestamp', { nullable: true, codes: ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.5Z'] }),
+    col('note', 'string', { nullable: true }),
+  ];
+  const reversed = [...coded].reverse();
+  const header = coded.map((c) => c.name).join(',');
+  const reversedHeader = reversed.map((c) => c.name).join(',');
+  /** The CSV of rows given in schema order, with the header in schema order or reversed. */
+  const csvOf = (rows: string[][], order: 'schema' | 'reversed') =>
+    `${order === 'schema' ? header : reversedHeader}\n${rows
+      .map((r) => (order === 'schema' ? r : [...r].reverse()).join(','))
+      .join('\n')}\n`;
+
+  it('accepts listed values however they are written: integers by value, timestamps by instant, nulls aside', async () => {
+    const rows = [
+      ['330102', '2021', '2024-01-01', '2024-01-01T08:00:00+08:00', 'free text'],
+      ['"330105"', '007', '', '2023-12-31T23:30:00.500-00:30', ''],
+      ['"say ""hi"""', '+2022', '2024-02-29', '2024-01-01T00:00:00.000Z', 'x'],
+      ['330102', '-0', '', '', 'anything at all'],
+    ];
+    const expected =
+      '1\t330102\t2021\t2024-01-01\t2024-01-01T08:00:00+08:00\tfree text\n' +
+      '1\t330105\t7\t\\N\t2023-12-31T23:30:00.500-00:30\t\\N\n' +
+      '1\tsay "hi"\t2022\t2024-02-29\t2024-01-01T00:00:00.000Z\tx\n' +
+      '1\t330102\t0\t\\N\t\\N\tanything at all\n';
+    const withSeven = coded.map((c) => (c.name === 'year' ? { ...c, codes: [2021, 2022, 0, 7] } : c));
+    expect((await encode(csvOf(rows, 'schema'), { columns: withSeven })).text).toBe(expected);
+    const reversedSeven = [...withSeven].reverse();
+    // The reversed header takes the split paths (with quotes and without).
+    expect((await encode(csvOf(rows, 'reversed'), { columns: reversedSeven })).text).toBe(
+      expected
+        .trimEnd()
+        .split('\n')
+        .map((r) => {
+          const [v, ...fields] = r.split('\t');
+          return [v, ...fields.reverse()].join('\t');
+        })
+        .join('\n')
+        .concat('\n'),
+    );
+  });
+
+  it('refuses a value outside the list on every CSV path, naming line and column', async () => {
+    const rows = [
+      ['330102', '2021', '2024-01-01', '', 'ok'],
+      ['330106', '2021', '', '', 'ok'],
+      ['330102', '2020', '', '', 'ok'],
+      ['330102', '2021', '2024-01-02', '', 'ok'],
+      ['330102', '2021', '', '2024-01-01T00:00:00.001Z', 'ok'],
+      ['"330102 "', '2021', '', '', 'ok'],
+      ['"say ""hi"" "', '2021', '', '', 'ok'],
+      ['330102', '2021', '', '2024-01-01T08:00:00+07:00', 'ok'],
+    ];
+    const expected = [
+      { line: 3, column: 'region', reason: NOT_LISTED },
+      { line: 4, column: 'year', reason: NOT_LISTED },
+      { line: 5, column: 'day', reason: NOT_LISTED },
+      { line: 6, column: 'at', reason: NOT_LISTED },
+      { line: 7, column: 'region', reason: NOT_LISTED },
+      { line: 8, column: 'region', reason: NOT_LISTED },
+      { line: 9, column: 'at', reason: NOT_LISTED },
+    ];
+    expect(await rejection(csvOf(rows, 'schema'), { columns: coded })).toEqual(expected);
+    expect(await rejection(csvOf(rows, 'reversed'), { columns: reversed })).toEqual(expected);
+    // A NUL elsewhere in the record sends it down the general path, which checks the list too.
+    const withNul = rows.map((r) => [...r.slice(0, 4), 'a\u0000b']);
+    // Within a line, errors come in column order: the code list's, then the NUL in the last column.
+    const withNulExpected = rows.flatMap((_, k) => [
+      ...expected.filter((e) => e.line === k + 2),
+      { line: k + 2, column: 'note', reason: 'NUL character' },
+    ]);
+    expect(await rejection(csvOf(withNul, 'schema'), { columns: coded, maxErrors: 100 })).toEqual(
+      withNulExpected,
+    );
+  });
+
+  it('reports a wrong type as such before the list, and compares strings exactly', async () => {
+    const rows = [
+      ['330102', 'x', '', '', ''],
+      ['330102', '2101', '', '', ''],
+      ['330102', '2021', '2024-02-30', '', ''],
+      ['330102 ', '2021', '', '', ''],
+    ];
+    const errors = await rejection(csvOf(rows, 'schema'), { columns: coded });
+    expect(errors).toEqual([
+      { line: 2, column: 'year', reason: 'not an integer' },
+      { line: 3, column: 'year', reason: 'above the maximum 2100' },
+      { line: 4, column: 'day', reason: 'not a date (YYYY-MM-DD)' },
+      { line: 5, column: 'region', reason: NOT_LISTED },
+    ]);
+    expect(await rejection(`region,year\n"${'SAY ""HI""'}",2021\n`, { columns: coded })).toEqual([
+      { line: 2, column: 'region', reason: NOT_LISTED },
+    ]);
+  });
+
+  it('checks NDJSON values against the list: integers by value, timestamps by instant', async () => {
+    const ndjson = (text: string) => encode(text, { columns: coded, format: 'ndjson' });
+    const refusal = (text: string) => rejection(text, { columns: coded, format: 'ndjson' });
+    expect(
+      (
+        await ndjson(
+          '{"region":"330102","year":2021.0,"day":"2024-02-29","at":"2024-01-01T05:30:00.5+05:30"}\n' +
+            '{"region":"say \\"hi\\"","year":0,"day":null,"note":"not coded"}\n',
+        )
+      ).text,
+    ).toBe(
+      '1\t330102\t2021\t2024-02-29\t2024-01-01T05:30:00.5+05:30\t\\N\n1\tsay "hi"\t0\t\\N\t\\N\tnot coded\n',
+    );
+    expect(
+      await refusal(
+        '{"region":"330102","year":2021}\n' +
+          '{"region":"330100","year":2021}\n' +
+          '{"region":"330102","year":2023}\n' +
+          '{"region":"330102","year":2021,"day":"2024-03-01"}\n' +
+          '{"region":"330102","year":2021,"at":"2024-01-01T00:00:01Z"}\n' +
+          '{"region":"330102","year":"2021"}\n' +
+          '{"region":330102,"year":2021}\n',
+      ),
+    ).toEqual([
+      { line: 2, column: 'region', reason: NOT_LISTED },
+      { line: 3, column: 'year', reason: NOT_LISTED },
+      { line: 4, column: 'day', reason: NOT_LISTED },
+      { line: 5, column: 'at', reason: NOT_LISTED },
+      { line: 6, column: 'year', reason: 'not an integer' },
+      { line: 7, column: 'region', reason: 'not a string' },
+    ]);
+  });
+
+  it('writes nothing once a value is outside the list, deep in a large upload', async () => {
+    const good = Array.from({ length: 30_000 }, (_, i) => `${i % 2 ? '330102' : '330105'},2021,,,n${i}\n`);
+    const csv = `${header}\n${good.join('')}330199,2021,,,x\n${good.join('')}`;
+    const { chunks } = encodeUpload(stream([utf8(csv)]), { format: 'csv', columns: coded, version: 1 });
+    const seen: string[] = [];
+    let thrown: unknown;
+    try {
+      for await (const batch of chunks) seen.push(batch);
+    } catch (err) {
+      thrown = err;
+    }
+    expect((thrown as UploadRejected).errors).toEqual([
+      { line: 30_002, column: 'region', reason: NOT_LISTED },
+    ]);
+    expect(seen.join('')).not.toContain('330199');
+  });
+});
+
 describe('encodeUpload: chunk boundaries', () => {
   const columns = [
     col('id', 'integer'),

@@ -46,6 +46,10 @@ const PIECE_BYTES = 64 * 1024;
  * NDJSON: one object per line, blank lines skipped but counted; a missing key or `null` is NULL,
  * while `""` stays an empty string (JSON can tell the two apart). An empty upload is zero rows.
  *
+ * A column with a code list (`codes`) takes only its codes (or NULL where nullable): integers
+ * compare by value (`007` is 7), timestamps by instant, strings and dates as written. Any other
+ * value refuses the upload like any bad field, as "not in the column's code list".
+ *
  * Invalid UTF-8 is reported on the line where the bad byte is, and ends the reading.
  *
  * @example

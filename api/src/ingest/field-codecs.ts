@@ -22,7 +22,15 @@ const KINDS: Record<TColumn['type'], number> = {
   timestamp: KIND_TIMESTAMP,
 };
 
-export const kindOf = (column: TColumn): number => KINDS[column.type];
+/**
+ * Added to the kind of a column with a code list. Readers send such fields down a separate path
+ * (`kind >= CODED`), so columns without one keep theirs unchanged.
+ */
+export const CODED = 8;
+
+/** A column's kind, plus CODED when it has a code list. */
+export const kindOf = (column: TColumn): number =>
+  KINDS[column.type] + (column.codes === undefined ? 0 : CODED);
 
 /** Valid, written as given. */
 export const AS_IS = 0;
@@ -46,6 +54,7 @@ export const ERR_DATE = -9;
 export const ERR_TIMESTAMP = -10;
 export const ERR_NUL = -11;
 export const ERR_STRING = -12;
+export const ERR_NOT_IN_CODES = -13;
 
 /** Why a field was refused, for a status below zero. */
 export function faultOf(status: number, column: TColumn): string {
@@ -74,6 +83,8 @@ export function faultOf(status: number, column: TColumn): string {
       return 'NUL character';
     case ERR_STRING:
       return 'not a string';
+    case ERR_NOT_IN_CODES:
+      return "not in the column's code list";
     default:
       return 'invalid value';
   }
@@ -251,6 +262,60 @@ export function checkText(s: string): number {
 
 /** Text in COPY text format: backslash, tab, newline and carriage return escaped. */
 export const escapeText = (s: string): string => s.replace(TEXT_SPECIAL_ALL, (ch) => ESCAPES[ch]!);
+
+/** The value of integer text that `checkInteger` accepted (`+5`, `007` and `-0` included). */
+export function integerValue(s: string, a: number, b: number): number {
+  if (b - a > 15) return Number(s.slice(a, b));
+  let i = a;
+  const c = s.charCodeAt(i);
+  if (c === 45 || c === 43) i++;
+  let value = 0;
+  for (; i < b; i++) value = value * 10 + s.charCodeAt(i) - 48;
+  return c === 45 ? -value : value;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return (
+    era * 146_097 +
+    yearOfEra * 365 +
+    Math.floor(yearOfEra / 4) -
+    Math.floor(yearOfEra / 100) +
+    dayOfYear -
+    719_468
+  );
+}
+
+/**
+ * The instant of timestamp text that `checkTimestamp` accepted, as a key: the whole seconds since
+ * 1970 in UTC (rounded down), then the decimals of the second without trailing zeros
+ * (`1704067200.5`). Two texts get the same key exactly when they name the same instant, whatever
+ * their offsets and decimals.
+ */
+export function timestampKey(s: string, a: number, b: number): string {
+  const year = two(s, a) * 100 + two(s, a + 2);
+  let seconds =
+    daysFromCivil(year, two(s, a + 5), two(s, a + 8)) * 86_400 +
+    two(s, a + 11) * 3600 +
+    two(s, a + 14) * 60 +
+    two(s, a + 17);
+  let i = a + 19;
+  let decimals = '';
+  if (s.charCodeAt(i) === 46) {
+    const first = ++i;
+    while (i < b && isDigit(s.charCodeAt(i))) i++;
+    let last = i;
+    while (last > first && s.charCodeAt(last - 1) === 48) last--;
+    decimals = s.slice(first, last);
+  }
+  const sign = s.charCodeAt(i);
+  if (sign !== 90) seconds -= (sign === 45 ? -1 : 1) * (two(s, i + 1) * 3600 + two(s, i + 4) * 60);
+  return decimals === '' ? String(seconds) : `${seconds}.${decimals}`;
+}
 
 /** Checks a non-empty text field of a non-string kind. */
 export function checkTyped(kind: number, s: string, a: number, b: number, column: TColumn): number {

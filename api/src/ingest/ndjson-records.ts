@@ -1,5 +1,7 @@
 import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { type CodeList, codeListsOf } from './code-lists.ts';
 import {
+  CODED,
   checkDate,
   checkText,
   checkTimestamp,
@@ -8,6 +10,7 @@ import {
   ERR_BOOLEAN,
   ERR_DATE,
   ERR_INTEGER,
+  ERR_NOT_IN_CODES,
   ERR_NUMBER,
   ERR_NUMBER_RANGE,
   ERR_REQUIRED,
@@ -31,10 +34,13 @@ import { RecordReader, type TReaderOptions } from './record-reader.ts';
  * Reads NDJSON: one JSON object per line, keys naming schema columns. Blank lines are skipped (they
  * still count). A missing key or `null` is NULL. Keys are read with `Object.keys`, so `__proto__`
  * and other inherited names are refused as unknown columns, never looked up on the prototype.
+ * A value of a column with a code list is looked up in it once its type is right.
  */
 export class NdjsonRecords extends RecordReader {
   private readonly columns: TColumn[];
   private readonly kinds: Int8Array;
+  /** Per column: its code list, or undefined. */
+  private readonly codeLists: (CodeList | undefined)[];
   private readonly indexOf: Map<string, number>;
   /** Values of the current line by column; `seenAt[j] === stamp` when the line has the key. */
   private readonly values: unknown[];
@@ -46,6 +52,7 @@ export class NdjsonRecords extends RecordReader {
     super(options);
     this.columns = options.columns;
     this.kinds = Int8Array.from(options.columns, kindOf);
+    this.codeLists = codeListsOf(options.columns);
     this.indexOf = new Map(options.columns.map((c, j) => [c.name, j]));
     this.values = new Array(options.columns.length).fill(null);
     this.seenAt = new Float64Array(options.columns.length);
@@ -148,8 +155,18 @@ export class NdjsonRecords extends RecordReader {
 
   /** The COPY text of a JSON value for column `j`, or a fault status. */
   private encodeValue(field: unknown, j: number): string | number {
-    const column = this.columns[j]!;
-    switch (this.kinds[j]) {
+    const kind = this.kinds[j]!;
+    if (kind < CODED) return this.encodeTyped(field, kind, this.columns[j]!);
+    const codes = this.codeLists[j]!;
+    const encoded = this.encodeTyped(field, codes.kind, this.columns[j]!);
+    return typeof encoded === 'number' || codes.hasValue(field as string | number)
+      ? encoded
+      : ERR_NOT_IN_CODES;
+  }
+
+  /** The COPY text of a JSON value for a column of kind `kind` (without CODED), or a fault status. */
+  private encodeTyped(field: unknown, kind: number, column: TColumn): string | number {
+    switch (kind) {
       case KIND_INTEGER:
         if (typeof field !== 'number' || !Number.isInteger(field)) return ERR_INTEGER;
         if (!Number.isSafeInteger(field)) return ERR_UNSAFE_INTEGER;

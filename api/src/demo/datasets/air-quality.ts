@@ -1,4 +1,4 @@
-import { column, daysOfYear, type TDemoDataset } from '../demo-dataset.ts';
+import { column, daysOfYear, type TDemoDataset, weightedCodes } from '../demo-dataset.ts';
 import { clamp, createRng, roundTo } from '../prng.ts';
 import { PREFECTURE_CITIES } from '../regions.ts';
 
@@ -206,6 +206,14 @@ export function* airQualityRows(seed: number): Generator<readonly (string | numb
 
 const UG = 'μg/m³';
 
+/** Cities per province: each city reports once a day, so a province weighs as many as it has. */
+const CITIES_PER_PROVINCE = new Map<string, number>();
+for (const c of PREFECTURE_CITIES) {
+  CITIES_PER_PROVINCE.set(c.provinceName, (CITIES_PER_PROVINCE.get(c.provinceName) ?? 0) + 1);
+}
+
+const lognormal = (mean: number, sd: number) => ({ hints: { distribution: 'lognormal', mean, sd } as const });
+
 export const airQuality: TDemoDataset = {
   provider: 'eeb',
   rows: airQualityRows,
@@ -225,25 +233,86 @@ export const airQuality: TDemoDataset = {
     openness: 'open',
     columns: [
       column('day', 'date', '监测日期'),
-      column('city_code', 'string', '城市行政区划代码（GB/T 2260 六位代码，地级及以上城市）'),
-      column('city_name', 'string', '城市名称'),
-      column('province_name', 'string', '所属省级行政区名称'),
-      column('aqi', 'integer', '空气质量指数（AQI），各项污染物空气质量分指数的最大值', { min: 0, max: 500 }),
-      column('quality_level', 'string', '空气质量指数类别：优、良、轻度污染、中度污染、重度污染、严重污染'),
+      column('city_code', 'string', '城市行政区划代码（GB/T 2260 六位代码，地级及以上城市）', {
+        codes: PREFECTURE_CITIES.map((c) => c.code),
+      }),
+      column('city_name', 'string', '城市名称', {
+        codes: [...new Set(PREFECTURE_CITIES.map((c) => c.name))],
+      }),
+      column('province_name', 'string', '所属省级行政区名称', weightedCodes([...CITIES_PER_PROVINCE])),
+      column('aqi', 'integer', '空气质量指数（AQI），各项污染物空气质量分指数的最大值', {
+        min: 0,
+        max: 500,
+        ...lognormal(72, 33),
+      }),
+      column(
+        'quality_level',
+        'string',
+        '空气质量指数类别：优、良、轻度污染、中度污染、重度污染、严重污染',
+        weightedCodes([
+          ['优', 26],
+          ['良', 60],
+          ['轻度污染', 12],
+          ['中度污染', 1.9],
+          ['重度污染', 0.6],
+          ['严重污染', 0.1],
+        ]),
+      ),
       column(
         'primary_pollutant',
         'string',
         '首要污染物（AQI 大于 50 时）：PM2.5、PM10、O3、NO2、SO2、CO；AQI 不大于 50 时为空',
         {
           nullable: true,
+          ...weightedCodes(
+            [
+              ['PM2.5', 23],
+              ['PM10', 20],
+              ['O3', 51],
+              ['NO2', 6.5],
+              ['SO2', 0.05],
+              ['CO', 0.01],
+            ],
+            { nullShare: 0.26 },
+          ),
         },
       ),
-      column('pm25', 'integer', '细颗粒物（PM2.5）24 小时平均浓度', { unit: UG, min: 0, max: 1000 }),
-      column('pm10', 'integer', '可吸入颗粒物（PM10）24 小时平均浓度', { unit: UG, min: 0, max: 2000 }),
-      column('o3_8h', 'integer', '臭氧（O3）日最大 8 小时滑动平均浓度', { unit: UG, min: 0, max: 800 }),
-      column('no2', 'integer', '二氧化氮（NO2）24 小时平均浓度', { unit: UG, min: 0, max: 940 }),
-      column('so2', 'integer', '二氧化硫（SO2）24 小时平均浓度', { unit: UG, min: 0, max: 2620 }),
-      column('co', 'number', '一氧化碳（CO）24 小时平均浓度', { unit: 'mg/m³', min: 0, max: 60 }),
+      column('pm25', 'integer', '细颗粒物（PM2.5）24 小时平均浓度', {
+        unit: UG,
+        min: 0,
+        max: 1000,
+        ...lognormal(32, 26),
+      }),
+      column('pm10', 'integer', '可吸入颗粒物（PM10）24 小时平均浓度', {
+        unit: UG,
+        min: 0,
+        max: 2000,
+        ...lognormal(55, 47),
+      }),
+      column('o3_8h', 'integer', '臭氧（O3）日最大 8 小时滑动平均浓度', {
+        unit: UG,
+        min: 0,
+        max: 800,
+        ...lognormal(98, 41),
+      }),
+      column('no2', 'integer', '二氧化氮（NO2）24 小时平均浓度', {
+        unit: UG,
+        min: 0,
+        max: 940,
+        ...lognormal(31, 14),
+      }),
+      column('so2', 'integer', '二氧化硫（SO2）24 小时平均浓度', {
+        unit: UG,
+        min: 0,
+        max: 2620,
+        ...lognormal(9.4, 5.6),
+      }),
+      column('co', 'number', '一氧化碳（CO）24 小时平均浓度', {
+        unit: 'mg/m³',
+        min: 0,
+        max: 60,
+        ...lognormal(0.58, 0.23),
+      }),
     ],
   },
 };

@@ -1,6 +1,13 @@
-import { column, dayNumber, daysOfYear, type TDemoDataset } from '../demo-dataset.ts';
+import {
+  column,
+  dayNumber,
+  daysOfYear,
+  type TDemoDataset,
+  weightedCodes,
+  weightsOf,
+} from '../demo-dataset.ts';
 import { clamp, createRng, roundTo } from '../prng.ts';
-import { DEMO_CITY, DEMO_DISTRICTS } from '../regions.ts';
+import { DEMO_CITY, DEMO_DISTRICT_CODES, DEMO_DISTRICTS } from '../regions.ts';
 
 /*
  * Daily boardings of the demo city's bus lines in 2023. Weekends and public holidays (with the
@@ -132,6 +139,9 @@ export function* busRidershipRows(seed: number): Generator<readonly (string | nu
   }
 }
 
+/** The line ids the generator gives its lines: BUS0001 to BUS0160. */
+const LINE_IDS = Array.from({ length: BUS_LINE_COUNT }, (_, i) => `BUS${String(i + 1).padStart(4, '0')}`);
+
 export const busRidership: TDemoDataset = {
   provider: 'transport',
   rows: busRidershipRows,
@@ -149,17 +159,42 @@ export const busRidership: TDemoDataset = {
     openness: 'open',
     columns: [
       column('day', 'date', '运营日期'),
-      column('line_id', 'string', '线路编号'),
+      column('line_id', 'string', '线路编号', { codes: LINE_IDS }),
       column('line_name', 'string', '线路名称'),
-      column('line_type', 'string', '线路类型：常规线路、快速公交、夜间线路'),
-      column('district_code', 'string', '主要服务区县行政区划代码（GB/T 2260 六位代码）'),
-      column('trips', 'integer', '当日营运班次', { unit: '班次', min: 0, max: 1000 }),
+      column(
+        'line_type',
+        'string',
+        '线路类型：常规线路、快速公交、夜间线路',
+        weightedCodes([
+          ['常规线路', BUS_LINE_COUNT - 14],
+          ['快速公交', 8],
+          ['夜间线路', 6],
+        ]),
+      ),
+      column(
+        'district_code',
+        'string',
+        '主要服务区县行政区划代码（GB/T 2260 六位代码）',
+        weightedCodes(weightsOf(DEMO_DISTRICT_CODES, DISTRICT_WEIGHTS, 1)),
+      ),
+      column('trips', 'integer', '当日营运班次', {
+        unit: '班次',
+        min: 0,
+        max: 1000,
+        hints: { distribution: 'lognormal', mean: 133, sd: 93 },
+      }),
       column('boardings', 'integer', '当日乘车人次（刷卡、扫码及投币合计）', {
         unit: '人次',
         min: 0,
         max: 500_000,
+        hints: { distribution: 'lognormal', mean: 7400, sd: 6700 },
       }),
-      column('operating_km', 'number', '当日营运里程', { unit: 'km', min: 0, max: 100_000 }),
+      column('operating_km', 'number', '当日营运里程', {
+        unit: 'km',
+        min: 0,
+        max: 100_000,
+        hints: { distribution: 'lognormal', mean: 2700, sd: 2350 },
+      }),
     ],
   },
 };

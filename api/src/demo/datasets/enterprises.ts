@@ -1,13 +1,16 @@
 import {
   column,
   dayNumber,
+  INDUSTRY_CODES,
   INDUSTRY_DESCRIPTION,
   isoDay,
   type TDemoDataset,
   type TIndustry,
+  weightedCodes,
+  weightsOf,
 } from '../demo-dataset.ts';
 import { clamp, createRng, type Rng, roundTo } from '../prng.ts';
-import { DEMO_CITY, DEMO_DISTRICTS } from '../regions.ts';
+import { DEMO_CITY, DEMO_DISTRICT_CODES, DEMO_DISTRICTS } from '../regions.ts';
 
 /*
  * Enterprise registrations of the demo city joined with their 2023 tax: a market regulator's
@@ -219,6 +222,8 @@ function niceCapital(x: number): number {
   return step * magnitude;
 }
 
+const INDUSTRY_WEIGHTS: Partial<Record<TIndustry, number>> = Object.fromEntries(INDUSTRIES);
+
 export const enterprises: TDemoDataset = {
   provider: 'amr',
   rows: enterpriseRows,
@@ -244,29 +249,77 @@ export const enterprises: TDemoDataset = {
         },
       ),
       column('name', 'string', '企业名称', { sensitivity: 'identifier' }),
-      column('district_code', 'string', '登记所在区县行政区划代码（GB/T 2260 六位代码）'),
-      column('industry', 'string', INDUSTRY_DESCRIPTION),
-      column('enterprise_type', 'string', '企业类型'),
+      column(
+        'district_code',
+        'string',
+        '登记所在区县行政区划代码（GB/T 2260 六位代码）',
+        weightedCodes(weightsOf(DEMO_DISTRICT_CODES, DISTRICT_WEIGHTS, 1)),
+      ),
+      column(
+        'industry',
+        'string',
+        INDUSTRY_DESCRIPTION,
+        weightedCodes(weightsOf(INDUSTRY_CODES, INDUSTRY_WEIGHTS)),
+      ),
+      column(
+        'enterprise_type',
+        'string',
+        '企业类型',
+        weightedCodes(TYPES.map(([type, weight]) => [type, weight])),
+      ),
       column('registration_date', 'date', '成立日期'),
-      column('registered_capital', 'number', '注册资本', { unit: '万元', min: 0, max: 10_000_000 }),
-      column('operating_status', 'string', '登记状态：存续、吊销、注销'),
-      column('employees', 'integer', `${TAX_YEAR} 年末从业人数`, { unit: '人', min: 0, max: 100_000 }),
+      column('registered_capital', 'number', '注册资本', {
+        unit: '万元',
+        min: 0,
+        max: 10_000_000,
+        hints: { distribution: 'lognormal', mean: 310, sd: 830 },
+      }),
+      column(
+        'operating_status',
+        'string',
+        '登记状态：存续、吊销、注销',
+        weightedCodes([
+          ['存续', 92],
+          ['吊销', 3],
+          ['注销', 5],
+        ]),
+      ),
+      column('employees', 'integer', `${TAX_YEAR} 年末从业人数`, {
+        unit: '人',
+        min: 0,
+        max: 100_000,
+        hints: { distribution: 'lognormal', mean: 14, sd: 82 },
+      }),
       column('annual_revenue', 'number', `${TAX_YEAR} 年度营业收入`, {
         unit: '万元',
         sensitivity: 'sensitive',
         min: 0,
         max: 100_000_000,
+        hints: { distribution: 'lognormal', mean: 1670, sd: 13_000 },
       }),
       column('tax_paid', 'number', `${TAX_YEAR} 年度实缴税额（各税种合计）`, {
         unit: '万元',
         sensitivity: 'sensitive',
         min: 0,
         max: 10_000_000,
+        hints: { distribution: 'lognormal', mean: 52, sd: 410 },
       }),
       column('tax_credit_rating', 'string', '纳税信用等级：A、B、M（新设立）、C、D', {
         sensitivity: 'sensitive',
+        // Firms set up during the tax year are all M, so M weighs a little more than among the rest.
+        ...weightedCodes([
+          ['A', 15],
+          ['B', 56],
+          ['M', 21],
+          ['C', 5],
+          ['D', 3],
+        ]),
       }),
-      column('tax_year', 'integer', '经营与纳税数据所属年度', { min: 2000, max: 2100 }),
+      column('tax_year', 'integer', '经营与纳税数据所属年度', {
+        min: 2000,
+        max: 2100,
+        ...weightedCodes([[TAX_YEAR, 1]]),
+      }),
     ],
   },
 };

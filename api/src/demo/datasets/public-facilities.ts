@@ -1,4 +1,4 @@
-import { column, dayNumber, isoDay, type TDemoDataset } from '../demo-dataset.ts';
+import { column, dayNumber, isoDay, type TDemoDataset, weightedCodes } from '../demo-dataset.ts';
 import { clamp, createRng, type Rng, roundTo } from '../prng.ts';
 import { DEMO_CITY, DEMO_DISTRICTS, demoStreets } from '../regions.ts';
 
@@ -186,6 +186,13 @@ function openedDay(rng: Rng, first: number, last: number): number {
   return Math.round(last - age * (last - first));
 }
 
+/** Each district with the weight the generator places facilities by. */
+const DISTRICT_SHARES = DEMO_DISTRICTS.map((d) => [d, DISTRICT_GEO[d.code]?.weight ?? 0] as const);
+
+/** Capacity units with the summed weight of the categories counted in them. */
+const UNIT_SHARES = new Map<string, number>();
+for (const c of CATEGORIES) UNIT_SHARES.set(c.unit, (UNIT_SHARES.get(c.unit) ?? 0) + c.weight);
+
 export const publicFacilities: TDemoDataset = {
   provider: 'planning',
   rows: publicFacilityRows,
@@ -204,12 +211,37 @@ export const publicFacilities: TDemoDataset = {
     columns: [
       column('facility_id', 'string', '设施编号'),
       column('name', 'string', '设施名称'),
-      column('category', 'string', '设施类别：医院、学校、图书馆、体育场馆、公园、养老机构、文化馆'),
-      column('district_code', 'string', '所在区县行政区划代码（GB/T 2260 六位代码）'),
-      column('district_name', 'string', '所在区县名称'),
+      column(
+        'category',
+        'string',
+        '设施类别：医院、学校、图书馆、体育场馆、公园、养老机构、文化馆',
+        weightedCodes(CATEGORIES.map((c) => [c.name, c.weight])),
+      ),
+      column(
+        'district_code',
+        'string',
+        '所在区县行政区划代码（GB/T 2260 六位代码）',
+        weightedCodes(DISTRICT_SHARES.map(([d, w]) => [d.code, w])),
+      ),
+      column(
+        'district_name',
+        'string',
+        '所在区县名称',
+        weightedCodes(DISTRICT_SHARES.map(([d, w]) => [d.name, w])),
+      ),
       column('street_name', 'string', '所在街道（乡镇）名称'),
-      column('latitude', 'number', '纬度（WGS-84）', { unit: '°', min: 3.86, max: 53.56 }),
-      column('longitude', 'number', '经度（WGS-84）', { unit: '°', min: 73.5, max: 135.09 }),
+      column('latitude', 'number', '纬度（WGS-84）', {
+        unit: '°',
+        min: 3.86,
+        max: 53.56,
+        hints: { distribution: 'normal', mean: 30.21, sd: 0.22 },
+      }),
+      column('longitude', 'number', '经度（WGS-84）', {
+        unit: '°',
+        min: 73.5,
+        max: 135.09,
+        hints: { distribution: 'normal', mean: 120.06, sd: 0.32 },
+      }),
       column('opened_date', 'date', '建成开放日期'),
       column(
         'capacity',
@@ -218,9 +250,10 @@ export const publicFacilities: TDemoDataset = {
         {
           min: 1,
           max: 200000,
+          hints: { distribution: 'lognormal', mean: 1630, sd: 3800 },
         },
       ),
-      column('capacity_unit', 'string', '设计容量的计量单位'),
+      column('capacity_unit', 'string', '设计容量的计量单位', weightedCodes([...UNIT_SHARES])),
     ],
   },
 };

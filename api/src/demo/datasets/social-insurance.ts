@@ -1,6 +1,14 @@
-import { column, INDUSTRY_DESCRIPTION, type TDemoDataset, type TIndustry } from '../demo-dataset.ts';
+import {
+  column,
+  INDUSTRY_CODES,
+  INDUSTRY_DESCRIPTION,
+  type TDemoDataset,
+  type TIndustry,
+  weightedCodes,
+  weightsOf,
+} from '../demo-dataset.ts';
 import { clamp, createRng, deriveSeed, permute32, roundTo } from '../prng.ts';
-import { DEMO_CITY, DEMO_DISTRICTS } from '../regions.ts';
+import { DEMO_CITY, DEMO_DISTRICT_CODES, DEMO_DISTRICTS } from '../regions.ts';
 
 /*
  * Person-level social insurance contributions in the demo city, one row per insured person and
@@ -124,6 +132,11 @@ export function* socialInsuranceRows(seed: number): Generator<readonly (string |
   }
 }
 
+/** Share of insured employment by section, for the industry column's weights (T: none). */
+const INDUSTRY_SHARES: Partial<Record<TIndustry, number>> = Object.fromEntries(
+  INDUSTRIES.map(([k, share]) => [k, share]),
+);
+
 export const socialInsurance: TDemoDataset = {
   provider: 'hrss',
   rows: socialInsuranceRows,
@@ -140,22 +153,80 @@ export const socialInsurance: TDemoDataset = {
     classification: 3,
     openness: 'conditional',
     columns: [
-      column('year', 'integer', '缴费年度', { min: 2000, max: 2100 }),
+      column('year', 'integer', '缴费年度', {
+        min: 2000,
+        max: 2100,
+        ...weightedCodes([
+          [2021, 32],
+          [2022, 34],
+          [2023, 34],
+        ]),
+      }),
       column('person_id', 'string', '参保人假名化编号（非身份证号，不可逆推真实身份）', {
         sensitivity: 'identifier',
       }),
-      column('gender', 'string', '性别：男、女', { sensitivity: 'personal' }),
-      column('birth_year', 'integer', '出生年份', { sensitivity: 'personal', min: 1940, max: 2010 }),
-      column('district_code', 'string', '参保区县行政区划代码（GB/T 2260 六位代码）'),
-      column('industry', 'string', INDUSTRY_DESCRIPTION),
-      column('insured_category', 'string', '参保类别：企业职工、机关事业单位、灵活就业人员'),
+      column('gender', 'string', '性别：男、女', {
+        sensitivity: 'personal',
+        ...weightedCodes([
+          ['男', 54],
+          ['女', 46],
+        ]),
+      }),
+      column('birth_year', 'integer', '出生年份', {
+        sensitivity: 'personal',
+        min: 1940,
+        max: 2010,
+        hints: { distribution: 'uniform', mean: 1984, sd: 11.5 },
+      }),
+      column(
+        'district_code',
+        'string',
+        '参保区县行政区划代码（GB/T 2260 六位代码）',
+        weightedCodes(weightsOf(DEMO_DISTRICT_CODES, DISTRICT_WEIGHTS, 1)),
+      ),
+      column(
+        'industry',
+        'string',
+        INDUSTRY_DESCRIPTION,
+        weightedCodes(weightsOf(INDUSTRY_CODES, INDUSTRY_SHARES)),
+      ),
+      column(
+        'insured_category',
+        'string',
+        '参保类别：企业职工、机关事业单位、灵活就业人员',
+        weightedCodes([
+          ['企业职工', 85],
+          ['机关事业单位', 7.6],
+          ['灵活就业人员', 7.4],
+        ]),
+      ),
       column('contribution_base', 'integer', '月缴费基数（在当年缴费基数下限与上限之间）', {
         unit: '元/月',
         sensitivity: 'sensitive',
         min: BASE_MIN,
         max: BASE_MAX,
+        hints: { distribution: 'lognormal', mean: 10_900, sd: 5200 },
       }),
-      column('months_paid', 'integer', '当年实际缴费月数', { unit: '月', min: 1, max: 12 }),
+      column('months_paid', 'integer', '当年实际缴费月数', {
+        unit: '月',
+        min: 1,
+        max: 12,
+        // Most pay the whole year; joiners, leavers and gaps spread over the rest.
+        ...weightedCodes([
+          [1, 0.9],
+          [2, 0.9],
+          [3, 0.9],
+          [4, 0.9],
+          [5, 0.9],
+          [6, 1.5],
+          [7, 1.5],
+          [8, 1.5],
+          [9, 1.5],
+          [10, 1.5],
+          [11, 1.6],
+          [12, 86.4],
+        ]),
+      }),
       column(
         'employer_contribution',
         'number',
@@ -165,6 +236,7 @@ export const socialInsurance: TDemoDataset = {
           sensitivity: 'sensitive',
           min: 0,
           max: 200000,
+          hints: { distribution: 'lognormal', mean: 31_400, sd: 18_300 },
         },
       ),
       column(
@@ -176,6 +248,7 @@ export const socialInsurance: TDemoDataset = {
           sensitivity: 'sensitive',
           min: 0,
           max: 200000,
+          hints: { distribution: 'lognormal', mean: 13_700, sd: 6500 },
         },
       ),
     ],

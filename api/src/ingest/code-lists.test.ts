@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { CodeList, checkCoded } from './code-lists.ts';
+import { CODED, ERR_INTEGER, ERR_NOT_IN_CODES, KIND_STRING, kindOf, RECAST_INTEGER } from './field-codecs.ts';
+
+const col = (type: TColumn['type'], extra: Partial<TColumn> = {}): TColumn => ({
+  name: 'v',
+  type,
+  nullable: false,
+  description: '',
+  sensitivity: 'public',
+  ...extra,
+});
+
+describe('CodeList', () => {
+  it('marks coded columns with CODED and looks values up by meaning', () => {
+    expect(kindOf(col('string'))).toBe(KIND_STRING);
+    expect(kindOf(col('string', { codes: ['a'] }))).toBe(KIND_STRING + CODED);
+    const ints = new CodeList(col('integer', { codes: [0, 7, 2021] }));
+    expect(['7', '007', '+7', '-0', '2021'].map((s) => ints.hasText(s, 0, s.length))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(ints.hasText('8', 0, 1)).toBe(false);
+    expect(ints.hasValue(7)).toBe(true);
+    expect(ints.hasValue(-0)).toBe(true);
+    const strings = new CodeList(col('string', { codes: ['330102', 'A'] }));
+    expect(strings.hasText('x330102x', 1, 7)).toBe(true);
+    expect(strings.hasText('a', 0, 1)).toBe(false);
+    expect(strings.hasValue('330102')).toBe(true);
+    const times = new CodeList(col('timestamp', { codes: ['2024-01-01T00:00:00Z'] }));
+    expect(times.hasValue('2024-01-01T08:00:00+08:00')).toBe(true);
+    expect(times.hasValue('2024-01-01T08:00:00Z')).toBe(false);
+  });
+});
+
+describe('checkCoded', () => {
+  it('checks the type first, then the list, and keeps the status that says how to write the field', () => {
+    const column = col('integer', { codes: [7] });
+    const codes = new CodeList(column);
+    const check = (s: string) => checkCoded(codes, s, 0, s.length, column);
+    expect(check('007')).toBe(RECAST_INTEGER);
+    expect(check('x')).toBe(ERR_INTEGER);
+    expect(check('8')).toBe(ERR_NOT_IN_CODES);
+  });
+});
