@@ -95,6 +95,7 @@ export function createApp(deps: Deps): App {
     deps.logger.error('unhandled error', {
       requestId: c.get('requestId'),
       error: String(err),
+      ...(err.cause !== undefined ? { cause: String(err.cause) } : {}),
       stack: err.stack,
     });
     return problemResponse(c, new AppError('INTERNAL', 'an internal error occurred; quote the request id'));

@@ -1,4 +1,5 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import { type Database, type Db, rowsOf } from '../db/client.ts';
 import { datasetVersions } from '../db/schema/index.ts';
 import type { TColumn, TColumnType } from '../catalogue/dataset-schema.ts';
@@ -84,31 +85,12 @@ export async function copyInto(
 ): Promise<void> {
   const target = `${qualified(tableName)} (${columns.map(quoteIdent).join(', ')})`;
   if (database.kind === 'postgres') {
-    const writable = await database.sql.unsafe(`copy ${target} from stdin`).writable();
-    const done = new Promise<void>((resolve, reject) => {
-      writable.once('finish', resolve);
-      writable.once('error', reject);
-    });
+    const reserved = await database.sql.reserve();
     try {
-      for await (const chunk of chunks) {
-        if (!writable.write(chunk)) {
-          await new Promise<void>((resolve, reject) => {
-            const onDrain = () => {
-              writable.off('error', reject);
-              resolve();
-            };
-            writable.once('drain', onDrain);
-            writable.once('error', reject);
-          });
-        }
-      }
-    } catch (err) {
-      writable.destroy(err instanceof Error ? err : new Error(String(err)));
-      await done.catch(() => {});
-      throw err;
+      await copyIntoOn(reserved, target, chunks);
+    } finally {
+      reserved.release();
     }
-    writable.end();
-    await done;
     return;
   }
   const BLOB = 4 * 1024 * 1024;
@@ -127,6 +109,43 @@ export async function copyInto(
     if (size >= BLOB) await flush();
   }
   await flush();
+}
+
+/**
+ * One COPY FROM STDIN on a connection of its own: postgres.js pipelines queries onto busy pooled
+ * connections, and one sent to a connection in the middle of a COPY fails (COPY_IN_PROGRESS).
+ */
+async function copyIntoOn(
+  conn: postgres.ReservedSql,
+  target: string,
+  chunks: AsyncIterable<string>,
+): Promise<void> {
+  const writable = await conn.unsafe(`copy ${target} from stdin`).writable();
+  const done = new Promise<void>((resolve, reject) => {
+    writable.once('finish', resolve);
+    writable.once('error', reject);
+  });
+  try {
+    for await (const chunk of chunks) {
+      if (!writable.write(chunk)) {
+        await new Promise<void>((resolve, reject) => {
+          const onDrain = () => {
+            writable.off('error', reject);
+            resolve();
+          };
+          writable.once('drain', onDrain);
+          writable.once('error', reject);
+        });
+      }
+    }
+  } catch (err) {
+    writable.destroy(err instanceof Error ? err : new Error(String(err)));
+    await done.catch(() => {});
+    throw err;
+  }
+  writable.end();
+  await done;
+  return;
 }
 
 export type TCopyOutOptions = {
@@ -173,35 +192,41 @@ export async function* copyOut(
   if (!select.includes(RANGE)) throw new Error('copyOut: the select has no {{range}} placeholder');
   const withHeader = opts.header ? `${opts.options}, header` : opts.options;
   if (database.kind === 'postgres') {
-    const query = database.sql.unsafe(`copy (${select.replaceAll(RANGE, 'true')}) to stdout with (${withHeader})`);
-    const readable = await query.readable();
+    // A connection of its own: a query pipelined onto a connection in the middle of a COPY fails.
+    const conn = await database.sql.reserve();
+    const query = conn.unsafe(`copy (${select.replaceAll(RANGE, 'true')}) to stdout with (${withHeader})`);
     let isDone = false;
     try {
-      // PostgreSQL sends one message per row: hand them on in batches, not one by one.
-      let batch: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
-        batch.push(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        if (size >= OUT_BATCH_BYTES) {
-          yield Buffer.concat(batch, size);
-          batch = [];
-          size = 0;
+      const readable = await query.readable();
+      try {
+        // PostgreSQL sends one message per row: hand them on in batches, not one by one.
+        let batch: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of readable.iterator({ destroyOnReturn: false })) {
+          batch.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size >= OUT_BATCH_BYTES) {
+            yield Buffer.concat(batch, size);
+            batch = [];
+            size = 0;
+          }
+        }
+        if (size > 0) yield Buffer.concat(batch, size);
+        isDone = true;
+      } finally {
+        if (!isDone && !readable.destroyed && !readable.readableEnded) {
+          // A paused socket would hold the connection forever: cancel the COPY and drain to its end.
+          const closed = new Promise<void>((resolve) => {
+            readable.once('close', resolve);
+            readable.once('error', () => resolve());
+          });
+          cancelQuietly(query);
+          readable.resume();
+          await closed;
         }
       }
-      if (size > 0) yield Buffer.concat(batch, size);
-      isDone = true;
     } finally {
-      if (!isDone && !readable.destroyed && !readable.readableEnded) {
-        // A paused socket would hold the connection forever: cancel the COPY and drain to its end.
-        const closed = new Promise<void>((resolve) => {
-          readable.once('close', resolve);
-          readable.once('error', () => resolve());
-        });
-        cancelQuietly(query);
-        readable.resume();
-        await closed;
-      }
+      conn.release();
     }
     return;
   }
