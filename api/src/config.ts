@@ -19,8 +19,13 @@ const ZConfig = z.object({
   /** How often workers look for queued runs when no notification woke them. */
   SANDBOX_POLL_MS: z.coerce.number().int().min(10).max(3_600_000).default(500),
   SANDBOX_ISOLATE_MEMORY_MB: z.coerce.number().int().min(16).max(8192).default(256),
-  /** Hex key of the cell-key perturbation; else kept in DATA_DIR/cell-key-secret. */
-  ENCLAVE_CELL_KEY_SECRET: z
+  /** Time an executor gets past a run's wall limit before it is killed; a row run's outcome shows after both. */
+  SANDBOX_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** The privacy budget of a contract whose providers set none, and what one run spends by default. */
+  POLICY_EPSILON: z.coerce.number().positive().max(100).default(10),
+  POLICY_EPSILON_PER_RUN: z.coerce.number().positive().max(100).default(1),
+  /** Hex key of the noise released numbers carry; else kept in DATA_DIR/noise-secret. */
+  ENCLAVE_NOISE_SECRET: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),

@@ -28,8 +28,10 @@ export type TAppSettings = {
     isolateMemoryMb: number;
     /** How often a worker looks for queued runs when nothing woke it. */
     pollMs: number;
-    /** Key of the cell-key perturbation; the same on every worker, so a query gets the same noise anywhere. */
-    cellKeySecretHex: string;
+    /** Time an executor gets past a run's wall limit before it is killed. */
+    graceMs: number;
+    /** Key of the released noise; the same on every worker, so a question gets the same answer anywhere. */
+    noiseSecretHex: string;
   };
 };
 

@@ -44,7 +44,14 @@ export function createDeps(
       maxJsonBytes: 1024 * 1024,
       publicUrl: `http://${config.HOST}:${config.PORT}`,
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
-      policy: { ...DEFAULT_POLICY_SETTINGS, floorMinCellCount: config.POLICY_MIN_CELL_FLOOR },
+      policy: {
+        floorMinCellCount: config.POLICY_MIN_CELL_FLOOR,
+        defaults: {
+          ...DEFAULT_POLICY_SETTINGS.defaults,
+          epsilon: config.POLICY_EPSILON,
+          epsilonPerRun: Math.min(config.POLICY_EPSILON, config.POLICY_EPSILON_PER_RUN),
+        },
+      },
       audit: {
         origin: config.ENCLAVE_AUDIT_ORIGIN,
         checkpointIntervalMs: config.ENCLAVE_AUDIT_CHECKPOINT_INTERVAL_S * 1000,
@@ -52,7 +59,8 @@ export function createDeps(
       sandbox: {
         isolateMemoryMb: config.SANDBOX_ISOLATE_MEMORY_MB,
         pollMs: config.SANDBOX_POLL_MS,
-        cellKeySecretHex: cellKeySecret(config),
+        graceMs: config.SANDBOX_GRACE_MS,
+        noiseSecretHex: noiseSecret(config),
       },
     },
     rateLimiter: createRateLimiter(),
@@ -61,10 +69,10 @@ export function createDeps(
   };
 }
 
-/** The cell-key secret from configuration, else from DATA_DIR/cell-key-secret, made on first use. */
-function cellKeySecret(config: TConfig): string {
-  if (config.ENCLAVE_CELL_KEY_SECRET) return config.ENCLAVE_CELL_KEY_SECRET;
-  const path = join(config.DATA_DIR, 'cell-key-secret');
+/** The noise secret from configuration, else from DATA_DIR/noise-secret, made on first use. */
+function noiseSecret(config: TConfig): string {
+  if (config.ENCLAVE_NOISE_SECRET) return config.ENCLAVE_NOISE_SECRET;
+  const path = join(config.DATA_DIR, 'noise-secret');
   if (!existsSync(path)) {
     mkdirSync(config.DATA_DIR, { recursive: true });
     writeFileSync(path, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
@@ -95,7 +103,11 @@ export async function openConfiguredDatabase(config: TConfig): Promise<Database>
  * runs one beside the API; `enclave worker` runs one alone, on any machine that reaches the database.
  */
 export function startSandboxWorker(deps: Deps, executors: number) {
-  const pool = createExecutorPool({ size: executors });
+  const pool = createExecutorPool({
+    size: executors,
+    graceMs: deps.settings.sandbox.graceMs,
+    isolateMemoryMb: deps.settings.sandbox.isolateMemoryMb,
+  });
   const dispatcher = createRunDispatcher(deps, pool, {
     slots: executors,
     workerId: `${hostname()}:${process.pid}`,

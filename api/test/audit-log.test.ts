@@ -76,7 +76,7 @@ async function checkEverySize() {
     const config = parseConfig({
       LOG_LEVEL: 'silent',
       RATE_LIMIT_ANONYMOUS: '100000',
-      ENCLAVE_CELL_KEY_SECRET: '0'.repeat(64),
+      ENCLAVE_NOISE_SECRET: '0'.repeat(64),
     });
     const deps = createDeps(config, database, {
       logger: createLogger('silent'),

@@ -232,7 +232,7 @@ describe('catalogue refuses bad input cleanly', () => {
 
   it('answers 503 without internals when the database is unreachable', async () => {
     const database = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/nothing' });
-    const config = parseConfig({ LOG_LEVEL: 'silent', ENCLAVE_CELL_KEY_SECRET: '0'.repeat(64) });
+    const config = parseConfig({ LOG_LEVEL: 'silent', ENCLAVE_NOISE_SECRET: '0'.repeat(64) });
     const app = createApp(createDeps(config, database, { logger: createLogger('silent') }));
     const res = await app.request('/v1/datasets');
     expect(res.status).toBe(503);

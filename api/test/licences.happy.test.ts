@@ -66,7 +66,8 @@ describe('licences', () => {
       policy: {
         minCellCount: 20,
         rounding: 10,
-        dp: { epsilon: 2 },
+        dp: { epsilon: 2, epsilonPerRun: 1 },
+        dominance: { n: 2, k: 0.85 },
         maxRunsPerDay: 10,
         maxCpuMsPerRun: 60_000,
         maxResultBytes: 1024 * 1024,
@@ -107,10 +108,9 @@ describe('licences', () => {
       'application.approve_part',
     ]);
     expect(await auditActions(contractId)).toEqual(['contract.issue', 'contract.countersign']);
-    const budget = await t.deps.db.query.privacyBudgets.findFirst({
-      where: (b, { eq }) => eq(b.contractId, contractId),
-    });
-    expect(budget).toMatchObject({ epsilonGranted: 2, epsilonSpent: 0 });
+    // The budget is the strictest part's, opened when it is first spent.
+    const budget = await t.req('GET', `/v1/contracts/${contractId}/budget`, { token: op.token });
+    expect(budget.json).toMatchObject({ period: 'all', granted: 2, spent: 0, source: 'contract' });
   });
 
   it('rejects the whole application when one provider rejects its part', async () => {

@@ -4,7 +4,8 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contracts } from '../src/db/schema/index.ts';
 import { enforceContract } from '../src/licences/enforce-contract.ts';
-import { spendPrivacyBudget } from '../src/licences/spend-privacy-budget.ts';
+import { budgetPolicy } from '../src/licences/policy.ts';
+import { spendPrivacyBudget } from '../src/licences/privacy-budget.ts';
 import { activeContract, apply, operatorWithKey, publishRestricted } from './helpers/licences.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -307,25 +308,70 @@ describe('privacy budget', () => {
   it('lets exactly one of many concurrent spends win when only one fits', async () => {
     const c = await activeContract(t, { policy: { epsilon: 1 } });
     const actor = { userId: c.op.userId, orgId: c.op.orgId, role: 'operator' as const, tokenId: 'x' };
-    const attempts = await Promise.allSettled(
-      Array.from({ length: 8 }, () =>
-        t.deps.db.transaction((tx) => spendPrivacyBudget(t.deps, tx, actor, c.contractId, 0.6)),
-      ),
-    );
+    const budget = budgetPolicy(c.contract.contract.policy, t.deps.settings.policy);
+    const spend = (epsilon: number) =>
+      t.deps.db.transaction((tx) =>
+        spendPrivacyBudget(t.deps, tx, actor, { contractId: c.contractId, budget, epsilon }),
+      );
+    const attempts = await Promise.allSettled(Array.from({ length: 8 }, () => spend(0.6)));
     const won = attempts.filter((a) => a.status === 'fulfilled');
     expect(won).toHaveLength(1);
     for (const a of attempts) {
       if (a.status === 'rejected') expect((a.reason as { code: string }).code).toBe('BUDGET_EXHAUSTED');
     }
-    const budget = await t.deps.db.query.privacyBudgets.findFirst({
+    const row = await t.deps.db.query.privacyBudgets.findFirst({
       where: (b, { eq }) => eq(b.contractId, c.contractId),
     });
-    expect(budget?.epsilonSpent).toBeCloseTo(0.6);
-    await expect(
-      t.deps.db.transaction((tx) => spendPrivacyBudget(t.deps, tx, actor, c.contractId, 0.4)),
-    ).resolves.toMatchObject({ remaining: expect.closeTo(0, 9) });
-    await expect(
-      t.deps.db.transaction((tx) => spendPrivacyBudget(t.deps, tx, actor, c.contractId, 0.01)),
-    ).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
+    expect(row?.epsilonSpent).toBeCloseTo(0.6);
+    await expect(spend(0.4)).resolves.toMatchObject({ remaining: expect.closeTo(0, 9) });
+    await expect(spend(0.01)).rejects.toMatchObject({ code: 'BUDGET_EXHAUSTED' });
+  });
+
+  it('gives every new contract a budget and a dominance rule, and a contract issued without one the platform default, on the log', async () => {
+    const c = await activeContract(t);
+    const { policy } = c.contract.contract;
+    expect(policy.dp).toEqual({ epsilon: 10, epsilonPerRun: 1 });
+    expect(policy.dominance).toEqual({ n: 2, k: 0.85 });
+    const monthly = await activeContract(t, { policy: { epsilon: 3, epsilonPerRun: 0.5, period: 'month' } });
+    expect(monthly.contract.contract.policy.dp).toEqual({ epsilon: 3, epsilonPerRun: 0.5, period: 'month' });
+    const shown = await t.req('GET', `/v1/contracts/${monthly.contractId}/budget`, {
+      token: monthly.op.token,
+    });
+    expect(shown.json).toMatchObject({
+      period: new Date().toISOString().slice(0, 7),
+      granted: 3,
+      spent: 0,
+      source: 'contract',
+    });
+
+    // A payload signed before budgets were mandatory has none; it cannot change, so the platform's applies.
+    const old = budgetPolicy({ ...policy, dp: undefined, dominance: undefined }, t.deps.settings.policy);
+    expect(old).toMatchObject({ epsilon: 10, epsilonPerRun: 1, period: null, isDefault: true });
+    const actor = { userId: c.op.userId, orgId: c.op.orgId, role: 'operator' as const, tokenId: 'x' };
+    await t.deps.db.transaction((tx) =>
+      spendPrivacyBudget(t.deps, tx, actor, { contractId: c.contractId, budget: old, epsilon: 0.25 }),
+    );
+    const opened = await t.deps.db.query.auditEntries.findFirst({
+      where: (a, { and, eq }) => and(eq(a.contractId, c.contractId), eq(a.action, 'budget.open')),
+    });
+    expect(opened?.details).toMatchObject({ period: 'all', granted: 10, source: 'platform-default' });
+  });
+
+  it('refuses a policy that loosens the dominance rule or lets a run spend more than the budget', async () => {
+    const provider = await t.user('provider');
+    const datasetId = await publishRestricted(t, provider.token);
+    const op = await operatorWithKey(t);
+    const applied = await apply(t, op, [{ datasetId, columns: ['district'] }]);
+    const decide = (policy: Record<string, unknown>) =>
+      t.req('POST', `/v1/applications/${applied.json.id}/decisions`, {
+        token: provider.token,
+        json: { datasetId, decision: 'approve', policy },
+      });
+    const loose = await decide({ dominance: { n: 1, k: 0.9 } });
+    expect(loose.status).toBe(400);
+    expect(JSON.stringify(loose.json)).toContain('body.policy.dominance');
+    const greedy = await decide({ epsilon: 1, epsilonPerRun: 2 });
+    expect(greedy.status).toBe(400);
+    expect(JSON.stringify(greedy.json)).toContain('body.policy.epsilonPerRun');
   });
 });

@@ -1,13 +1,19 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxRuns } from '../src/db/schema/index.ts';
-import { runScript, sandboxSession } from './helpers/sandbox.ts';
+import { uploadData } from './helpers/datasets.ts';
+import { runScript, sandboxSession, socialRows } from './helpers/sandbox.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
-let now = new Date();
+let isFrozen = false;
+let frozen = new Date();
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ sandbox: 2, clock: { now: () => now } });
+  t = await createTestApp({
+    sandbox: 2,
+    graceMs: 300,
+    clock: { now: () => (isFrozen ? frozen : new Date()) },
+  });
 });
 afterAll(() => t.close());
 
@@ -15,44 +21,112 @@ describe('sandbox refuses and survives', () => {
   it('never shows an error message or a log line from real data to the operator', async () => {
     const s = await sandboxSession(t);
     const slug = JSON.stringify(s.slug);
-    const { run: thrown } = await runScript(
-      t,
-      s,
-      `const r = [...enclave.table(${slug}).rows()][0]; throw new Error('wage ' + r.wage_base);`,
-    );
-    expect(thrown.status).toBe('failed');
-    expect(thrown.errorCode).toBe('SANDBOX_SCRIPT_ERROR');
-    expect(thrown.errorMessage).toBeNull();
-    expect(JSON.stringify(thrown)).not.toContain('wage 4');
-    const { run: logged } = await runScript(
-      t,
-      s,
-      `const r = [...enclave.table(${slug}).rows()][0]; console.log('wage', r.wage_base); return enclave.table(${slug}).groupBy('district').count();`,
-    );
-    expect(logged.logs).toBeNull();
-    expect(JSON.stringify(logged)).not.toMatch(/wage \d/);
+    const leak = `const r = [...enclave.table(${slug}).rows()][0]; console.log('wage', r.wage_base); throw new Error('wage ' + r.wage_base);`;
+    // A row run reads the real rows: its error and logs are held for the reviewers.
+    const { run: held } = await runScript(t, s, leak, { kind: 'rows', cpuMs: 200 });
+    expect(held).toMatchObject({ status: 'pending_review', errorCode: null, errorMessage: null, logs: null });
+    const real = String(s.rows[0]!.wage_base);
+    expect(JSON.stringify(held)).not.toContain(real);
+    // An aggregate run shows them, because they are the dummy row's, whatever the real one is.
+    const { run: shown } = await runScript(t, s, leak);
+    expect(shown).toMatchObject({ status: 'failed', errorCode: 'SANDBOX_SCRIPT_ERROR' });
+    const dummy = /wage ([\d.]+)/.exec(shown.errorMessage)![1];
+    expect(shown.logs).toEqual([`wage ${dummy}`]);
+    const { run: onDummy } = await runScript(t, s, leak, { target: 'dummy' });
+    expect(onDummy.errorMessage).toBe(shown.errorMessage);
   });
 
-  it('does not show the operator the usage of a real run, which a script can make depend on a row', async () => {
+  it('does not let a run’s usage depend on a row: dummy usage for aggregate runs, none for row runs', async () => {
     const s = await sandboxSession(t);
     const slug = JSON.stringify(s.slug);
-    // Burns ~80 ms of CPU and ~8 MB of heap only when the first person's wage is above `limit`.
+    // Burns CPU and ~8 MB of heap only when the first person's wage is above `limit` (by counting: an
+    // aggregate run's clock stands still).
     const script = `const w = enclave.table(${slug}).col('wage_base');
-      if (w[0] > params.limit) { const end = Date.now() + 80; const keep = []; while (Date.now() < end) keep.push(new Array(1000).fill(1)); }
+      if (w[0] > params.limit) { const keep = []; for (let i = 0; i < 1e8; i++) if (i % 100000 === 0) keep.push(new Array(1000).fill(1)); }
       return enclave.table(${slug}).groupBy('district').count();`;
     const first = s.rows[0]!.wage_base;
-    const { run: busy } = await runScript(t, s, script, { params: { limit: first - 1 } });
-    const { run: idle } = await runScript(t, s, script, { params: { limit: first + 1 } });
-    expect(busy.status).toBe('succeeded');
-    expect(idle.status).toBe('succeeded');
-    expect(busy.usage).toBeNull();
-    expect(idle.usage).toBeNull();
+    const { run: below } = await runScript(t, s, script, { params: { limit: first - 1 } });
+    const { run: above } = await runScript(t, s, script, { params: { limit: first + 1 } });
+    expect(below.status).toBe('succeeded');
+    expect(above.status).toBe('succeeded');
+    // Both ran on the same dummy row, so both took the same branch.
+    expect(below.usage.cpuMs >= 70).toBe(above.usage.cpuMs >= 70);
+    const { run: held } = await runScript(t, s, script, {
+      params: { limit: first - 1 },
+      kind: 'rows',
+      cpuMs: 500,
+    });
+    expect(held.usage).toBeNull();
     // The exact figures are kept for the providers: the channel was there to close.
-    const [kept] = await t.deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, busy.id));
+    const [kept] = await t.deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, held.id));
     expect(kept!.usage!.cpuMs).toBeGreaterThanOrEqual(70);
-    // On dummy data the operator sees them.
-    const { run: dummy } = await runScript(t, s, script, { target: 'dummy', params: { limit: -1 } });
-    expect(dummy.usage.cpuMs).toBeGreaterThanOrEqual(70);
+  });
+
+  it('gives a result whose shape a script picks by a real value the same shape whatever the value', async () => {
+    const s = await sandboxSession(t);
+    const slug = JSON.stringify(s.slug);
+    // Keys, handles and array lengths chosen by the first person's wage, digit by digit.
+    const script = `const t = enclave.table(${slug}); const w = String(t.col('wage_base')[0]).padStart(6, '0');
+      const out = {};
+      for (let i = 0; i < 6; i++) out['d' + i + '_' + w[i]] = t.count();
+      out.bits = Array.from({ length: Number(w[2]) }, () => t.count());
+      out.pick = Number(w[3]) % 2 ? t.count() : t.groupBy('district').count();
+      return out;`;
+    const shapeOf = (result: { bits: unknown[]; pick: object }) =>
+      JSON.stringify([Object.keys(result), result.bits.length, Object.keys(result.pick)]);
+    const shapes = new Set<string>();
+    for (const rows of [
+      socialRows(),
+      socialRows().map((r, i) => (i === 0 ? { ...r, wage_base: 98765 } : r)),
+    ]) {
+      // The same dataset with other rows (a new version of it): only the real first wage differs.
+      const csv = `person_id,district,wage_base,birth_year\n${rows.map((r) => `${r.person_id},${r.district},${r.wage_base},${r.birth_year}`).join('\n')}\n`;
+      expect((await uploadData(t, s.provider.token, s.datasetId, csv, { mode: 'replace' })).status).toBe(201);
+      const { run } = await runScript(t, s, script);
+      expect(run.status).toBe('succeeded');
+      shapes.add(shapeOf(run.result));
+      expect(Object.keys(run.result).slice(0, 6)).not.toEqual([
+        'd0_0',
+        'd1_9',
+        'd2_8',
+        'd3_7',
+        'd4_6',
+        'd5_5',
+      ]);
+    }
+    // One shape for both, and it is the shape of the same script on dummy data.
+    expect(shapes.size).toBe(1);
+    const { run: dummy } = await runScript(t, s, script, { target: 'dummy' });
+    expect(shapeOf(dummy.result)).toBe([...shapes][0]);
+  });
+
+  it('reads no bit from forty runs whose failure depends on it: aggregate runs fail on dummy data, row runs are all held', async () => {
+    const s = await sandboxSession(t, { policy: { maxRunsPerDay: 100 } });
+    const slug = JSON.stringify(s.slug);
+    const script = `const w = enclave.table(${slug}).col('wage_base')[0]; if (w >= params.limit) throw new Error('no'); return enclave.table(${slug}).count();`;
+    const first = s.rows[0]!.wage_base;
+    // A binary search of the first wage between 0 and 100 000: each answer would halve the range.
+    const statuses = new Set<string>();
+    let [lo, hi] = [0, 100_000];
+    for (let i = 0; i < 36; i++) {
+      const limit = Math.floor((lo + hi) / 2);
+      const { run } = await runScript(t, s, script, { params: { limit }, epsilon: 0.01 });
+      statuses.add(run.status);
+      if (run.status === 'failed') hi = limit;
+      else lo = limit;
+    }
+    // What the search homes in on is the dummy wage, never the real one.
+    expect(Math.abs(lo - first)).toBeGreaterThan(1);
+    expect(statuses.size).toBe(1);
+    // Row runs read the real row: every one is held, its outcome shown only after the same time.
+    const held: { status: string; ms: number }[] = [];
+    for (const limit of [first, first + 1, 0, 1e9]) {
+      const { run } = await runScript(t, s, script, { params: { limit }, kind: 'rows', cpuMs: 100 });
+      held.push({ status: run.status, ms: Date.parse(run.finishedAt) - Date.parse(run.startedAt) });
+    }
+    expect(new Set(held.map((h) => h.status))).toEqual(new Set(['pending_review']));
+    // cpuMs 100: wall limit 2·100 + 1000 ms, and the executor's grace.
+    expect(new Set(held.map((h) => h.ms))).toEqual(new Set([1_200 + 300]));
   });
 
   it('refuses a column outside the contract, naming it, and an unlicensed table', async () => {
@@ -81,14 +155,14 @@ describe('sandbox refuses and survives', () => {
     expect(over.submitted.json.code).toBe('QUOTA_EXCEEDED');
 
     const late = await sandboxSession(t);
-    const saved = now;
-    now = new Date(Date.now() + 40 * 86_400_000);
+    frozen = new Date(Date.now() + 40 * 86_400_000);
+    isFrozen = true;
     try {
       const expired = await runScript(t, late, script);
       expect(expired.submitted.status).toBe(403);
       expect(expired.submitted.json.code).toBe('CONTRACT_EXPIRED');
     } finally {
-      now = saved;
+      isFrozen = false;
     }
     await t.req('POST', `/v1/contracts/${late.contractId}/revoke`, {
       token: late.provider.token,
@@ -123,8 +197,9 @@ describe('sandbox refuses and survives', () => {
   it('spends DP budget before running and refuses a run that would overspend', async () => {
     const s = await sandboxSession(t, { policy: { epsilon: 1 } });
     const script = `return enclave.table(${JSON.stringify(s.slug)}).groupBy('district').count();`;
-    const noEps = await runScript(t, s, script);
-    expect(noEps.submitted.status).toBe(400);
+    const tooMuch = await runScript(t, s, script, { epsilon: 2 });
+    expect(tooMuch.submitted.status).toBe(400);
+    expect(tooMuch.submitted.text).toContain('body.epsilon');
     expect((await runScript(t, s, script, { epsilon: 0.7 })).run.status).toBe('succeeded');
     const over = await runScript(t, s, script, { epsilon: 0.5 });
     expect(over.submitted.status).toBe(409);

@@ -19,7 +19,7 @@ async function startWorker(t: TestApp): Promise<{ child: ChildProcess; out: () =
       ...process.env,
       DATABASE_URL: t.databaseUrl!,
       DATA_DIR: mkdtempSync(join(tmpdir(), 'enclave-worker-')),
-      ENCLAVE_CELL_KEY_SECRET: t.deps.settings.sandbox.cellKeySecretHex,
+      ENCLAVE_NOISE_SECRET: t.deps.settings.sandbox.noiseSecretHex,
       ENCLAVE_SIGNING_KEYS: keys,
       SANDBOX_EXECUTORS: '1',
       // Polling an hour apart: runs are only taken promptly if the NOTIFY of a submit wakes the worker.
@@ -64,19 +64,32 @@ describe.skipIf(!process.env.DATABASE_URL)('enclave worker processes on a Postgr
     const s = await sandboxSession(t);
     for (const w of await Promise.all([startWorker(t), startWorker(t)])) workers.push(w.child);
     const slug = JSON.stringify(s.slug);
-    const scripts = Array.from({ length: 8 }, (_, i) =>
-      i % 2 === 0
-        ? { target: 'real', script: `return enclave.table(${slug}).groupBy('district').count();` }
-        : // Busy for a while, so one worker cannot take every run before the other wakes.
-          { target: 'dummy', script: 'const end = Date.now() + 300; while (Date.now() < end) {} return 1;' },
-    );
+    const real = `return enclave.table(${slug}).where('birth_year', 'gt', params.year).groupBy('district').count();`;
+    // Four questions, the first asked three times, and busy dummy runs between them, so one worker
+    // cannot take every run before the other wakes.
+    const years = [1970, 1980, 1970, 1990, 1970, 1975];
+    const busy = {
+      target: 'dummy',
+      script: 'let x = 0; for (let i = 0; i < 2e8; i++) x += i; return x > 0 ? 1 : 0;',
+    };
+    const scripts = [
+      ...years.map((year) => ({ target: 'real', script: real, params: { year }, epsilon: 0.5 })),
+      busy,
+      busy,
+    ];
     const submitted = await Promise.all(
       scripts.map((json) =>
         t.req('POST', `/v1/sandbox/sessions/${s.sessionId}/runs`, { token: s.op.token, json }),
       ),
     );
     for (const r of submitted) expect(r.status, r.text).toBe(202);
-    const finished = [];
+    const finished: {
+      status: string;
+      errorCode: string | null;
+      result: any;
+      epsilonCharged: number;
+      id: string;
+    }[] = [];
     for (const r of submitted) {
       for (;;) {
         // A long poll: the worker's NOTIFY of the finished run wakes this process.
@@ -90,8 +103,14 @@ describe.skipIf(!process.env.DATABASE_URL)('enclave worker processes on a Postgr
     expect(finished.map((r) => `${r.status} ${r.errorCode ?? ''}`.trim())).toEqual(
       Array(8).fill('succeeded'),
     );
-    const real = finished.find((r) => r.target === 'real');
-    expect(real.result.rows.length).toBeGreaterThan(0);
+    expect(finished[0].result.rows.length).toBeGreaterThan(0);
+    // Charged across both workers exactly once per question: four questions of 0.5, and the same
+    // question answered the same whichever worker took it.
+    const budget = await t.req('GET', `/v1/contracts/${s.contractId}/budget`, { token: s.op.token });
+    expect(budget.json.spent).toBeCloseTo(2, 9);
+    const same = [0, 2, 4].map((i) => finished[i]);
+    for (const r of same) expect(r.result).toEqual(same[0].result);
+    expect(same.map((r) => r.epsilonCharged).sort()).toEqual([0, 0, 0.5]);
     const rows = await Promise.all(
       finished.map(
         async (r) => (await t.deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, r.id)))[0]!,

@@ -20,6 +20,11 @@ describe('ZContractPayload', () => {
     };
     expect(ZContractPayload.safeParse(minimal).success).toBe(true);
     expect(ZContractPayload.safeParse(edit((p) => delete p.policy.dp)).success).toBe(true);
+    const budgeted = edit((p) => {
+      p.policy.dp = { epsilon: 10, epsilonPerRun: 0.5, period: 'month' };
+      p.policy.dominance = { n: 2, k: 0.85 };
+    });
+    expect(ZContractPayload.safeParse(budgeted).success).toBe(true);
   });
 
   it.each<[string, (p: any) => void]>([
@@ -56,6 +61,10 @@ describe('ZContractPayload', () => {
     ['a string limit', (p) => (p.policy.maxResultBytes = '1024')],
     ['epsilon 0', (p) => (p.policy.dp.epsilon = 0)],
     ['delta 1', (p) => (p.policy.dp.delta = 1)],
+    ['a run epsilon above the budget', (p) => (p.policy.dp = { epsilon: 1, epsilonPerRun: 2 })],
+    ['a budget period of a week', (p) => (p.policy.dp.period = 'week')],
+    ['a dominance rule over three contributors', (p) => (p.policy.dominance = { n: 3, k: 0.5 })],
+    ['a dominance share of 1', (p) => (p.policy.dominance = { n: 1, k: 1 })],
     ['an empty purpose', (p) => (p.purpose = '')],
   ])('refuses %s', (_name, change) => {
     expect(ZContractPayload.safeParse(edit(change)).success).toBe(false);

@@ -40,11 +40,25 @@ export const ZContractPayload = z
     policy: z.strictObject({
       minCellCount: ZCount,
       rounding: ZCount,
+      /**
+       * The privacy budget: `epsilon` in all (per `period` when it refreshes), `epsilonPerRun` what a
+       * run spends unless it says otherwise. Contracts issued before budgets were mandatory lack it.
+       */
       dp: z
         .strictObject({
           epsilon: z.number().positive().max(1_000),
           delta: z.number().min(0).lt(1).optional(),
+          epsilonPerRun: z.number().positive().max(1_000).optional(),
+          period: z.enum(['day', 'month', 'year']).optional(),
         })
+        .refine((dp) => dp.epsilonPerRun === undefined || dp.epsilonPerRun <= dp.epsilon, {
+          message: 'epsilonPerRun must not exceed epsilon',
+          path: ['epsilonPerRun'],
+        })
+        .optional(),
+      /** The (n, k) dominance rule of magnitude cells: n ∈ {1, 2} largest contributors, share k. */
+      dominance: z
+        .strictObject({ n: z.union([z.literal(1), z.literal(2)]), k: z.number().gt(0).lt(1) })
         .optional(),
       maxRunsPerDay: ZCount,
       maxCpuMsPerRun: ZCount,

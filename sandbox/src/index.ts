@@ -1,5 +1,17 @@
 /** Public surface of @enclave/sandbox: the isolate runner, its SDK, disclosure control and executor processes. */
-export { allowedLabels, executeRun, type TExecuted, type TReleaseMode } from './execute.ts';
+export * from './disclosure/index.ts';
+export * from './dummy/index.ts';
+export {
+  executeRun,
+  type TCharge,
+  type TCharged,
+  type TCharger,
+  type TExecuted,
+  type TExecuteInput,
+  type TOutcome,
+  type TReleaseSettings,
+  type TRunKind,
+} from './execute.ts';
 export {
   createExecutorPool,
   type ExecutorPool,
@@ -7,5 +19,11 @@ export {
   type TPoolRun,
 } from './pool/executor-pool.ts';
 export { AGGREGATE_CAPS, checkAggregateRequest } from './runner/check-aggregate-request.ts';
-export { findForgedMarker, LOG_CAPS, runInIsolate, type TRunOptions } from './runner/run-in-isolate.ts';
+export {
+  findForgedMarker,
+  LOG_CAPS,
+  runInIsolate,
+  type TInterimRelease,
+  type TRunOptions,
+} from './runner/run-in-isolate.ts';
 export * from './types.ts';

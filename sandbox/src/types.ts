@@ -19,7 +19,21 @@ export type TTable = {
   columns: Record<string, TColumnData>;
   /** Schema bounds of numeric columns, for clamping and DP noise. */
   bounds: Record<string, { min?: number; max?: number }>;
+  /**
+   * Identifies the rows (dataset and version) whatever columns were loaded: released noise is keyed
+   * on it, so the same question about the same data gets the same answer under any contract.
+   * Defaults to `key`.
+   */
+  dataKey?: string;
+  /**
+   * Public facts of each column's schema, which never depend on the rows: whether it may be null,
+   * and its code list. Group-bys released automatically group only by columns whose values are
+   * public (a code list, booleans, or integers with narrow bounds). Absent: nullable, no codes.
+   */
+  schema?: Record<string, TColumnSchema>;
 };
+
+export type TColumnSchema = { nullable: boolean; codes?: (string | number)[] };
 
 export const MEASURE_FNS = ['count', 'sum', 'mean', 'variance', 'stddev', 'min', 'max', 'median'] as const;
 export type TMeasureFn = (typeof MEASURE_FNS)[number];
@@ -54,7 +68,7 @@ export type TAggregateRequest =
       filter?: TRowFilter;
       /** Table columns to group by (none: one cell over all selected rows). */
       groupBy: string[];
-      measures: { fn: TMeasureFn; column?: string }[];
+      measures: TMeasure[];
     }
   | {
       id: number;
@@ -74,7 +88,19 @@ export type TAggregateRequest =
       filter?: TRowFilter;
       y: string;
       x: string[];
+      /** Clamping bounds per variable, within the schema's (which apply where none is given). */
+      bounds?: Record<string, TBounds>;
     };
+
+/** Values below `min` count as `min`, above `max` as `max`: what bounds a released sum's sensitivity. */
+export type TBounds = { min: number; max: number };
+
+/**
+ * One measure of a group-by: `count` (rows), or fn over a column. `name` is the script's name for
+ * it (the released table's column header); `bounds` clamp the column for sums and means, within the
+ * schema's bounds (which apply where none are given).
+ */
+export type TMeasure = { fn: TMeasureFn; column?: string; name?: string; bounds?: TBounds };
 
 export type TSandboxErrorCode =
   | 'SANDBOX_TIMEOUT'
@@ -82,7 +108,9 @@ export type TSandboxErrorCode =
   | 'SANDBOX_RESULT_TOO_LARGE'
   | 'SANDBOX_SCRIPT_ERROR'
   | 'SANDBOX_CRASHED'
-  | 'SANDBOX_INVALID_RESULT';
+  | 'SANDBOX_INVALID_RESULT'
+  /** The host side failed (loading tables, releasing results, a bug): not the script's doing. */
+  | 'SANDBOX_HOST_ERROR';
 
 export type TRunLimits = { memoryMb: number; cpuMs: number; wallMs: number; maxResultBytes: number };
 
@@ -95,6 +123,10 @@ export type TUsage = { cpuMs: number; wallMs: number; peakHeapBytes: number };
  * replaced by `{ "$aggregate": id }`; `errorMessage` and `logs` may hold row values and are shown
  * to the operator only on dummy data.
  */
-export type TRunOutput =
+export type TRunOutput = (
   | { ok: true; result: unknown; aggregates: TAggregateRequest[]; logs: string[]; usage: TUsage }
-  | { ok: false; code: TSandboxErrorCode; errorMessage: string; logs: string[]; usage: TUsage };
+  | { ok: false; code: TSandboxErrorCode; errorMessage: string; logs: string[]; usage: TUsage }
+) & {
+  /** Names of the tables the script read a column of or aggregated. */
+  touched: string[];
+};

@@ -69,9 +69,46 @@ describe('checkAggregateRequest', () => {
     expect(refusal({ kind: 'groupBy', table: 'wages', groupBy: [], measures: [] })).toMatch(
       /1 to 32 measures/,
     );
+    // count(column) counts the column's non-null values; a count takes no bounds.
     expect(
       refusal({ kind: 'groupBy', table: 'wages', groupBy: [], measures: [{ fn: 'count', column: 'age' }] }),
-    ).toMatch(/takes no column/);
+    ).toBeNull();
+    expect(
+      refusal({
+        kind: 'groupBy',
+        table: 'wages',
+        groupBy: [],
+        measures: [{ fn: 'count', bounds: { min: 0, max: 1 } }],
+      }),
+    ).toMatch(/takes no bounds/);
+    expect(
+      refusal({
+        kind: 'groupBy',
+        table: 'wages',
+        groupBy: ['region'],
+        measures: [
+          { fn: 'count', name: 'n' },
+          { fn: 'sum', column: 'wage', name: 'n' },
+        ],
+      }),
+    ).toMatch(/"n" is used twice/);
+    expect(
+      refusal({
+        kind: 'groupBy',
+        table: 'wages',
+        groupBy: [],
+        measures: [{ fn: 'mean', column: 'wage', bounds: { min: 5, max: 5 } }],
+      }),
+    ).toMatch(/min < max/);
+    expect(
+      refusal({
+        kind: 'regression',
+        table: 'wages',
+        y: 'wage',
+        x: ['age'],
+        bounds: { region: { min: 0, max: 1 } },
+      }),
+    ).toMatch(/not y or an x/);
     expect(
       refusal({
         kind: 'groupBy',

@@ -221,6 +221,27 @@ export const HOSTILE_SCRIPTS = {
     expect: { code: ['SANDBOX_TIMEOUT', 'SANDBOX_MEMORY'] },
     isCatastrophic: true,
   },
+  holeyIndexOf: {
+    why:
+      'Array(1e9).indexOf(1) walks a billion holes in native code without checking for termination, and ' +
+      'uses no memory: the watchdog ends the run on time, and the runner reports the isolate out of control ' +
+      'as soon as it sees its thread still running after the run ended.',
+    script: 'return Array(1e9).indexOf(1)',
+    limits: { cpuMs: 300, wallMs: 1500 },
+    expect: { code: 'SANDBOX_TIMEOUT' },
+    isCatastrophic: true,
+  },
+  sparseFillPastMemoryLimit: {
+    why:
+      'new Array(5e7).fill(0) fills a dictionary-mode array in native code: isolated-vm disposes of the ' +
+      'isolate at its memory limit, but the loop goes on outside the limit for seconds, growing the process ' +
+      'by gigabytes, and isolated-vm never reports it. The run fails with SANDBOX_MEMORY and the runner ' +
+      'reports the isolate out of control, so the worker is recycled.',
+    script: 'return new Array(5e7).fill(0).length',
+    limits: { cpuMs: 10_000, wallMs: 20_000 },
+    expect: { code: 'SANDBOX_MEMORY' },
+    isCatastrophic: true,
+  },
   memoryGrowth: {
     why: 'Allocating without bound hits the isolate memory limit.',
     script: "const keep = []; while (true) keep.push({ n: keep.length, s: 'row ' + keep.length });",
@@ -228,10 +249,47 @@ export const HOSTILE_SCRIPTS = {
     expect: { code: 'SANDBOX_MEMORY' },
   },
   typedArrayMemory: {
-    why: 'Array buffers count against the limit: the allocation fails inside the isolate.',
+    why:
+      'Array buffers count against the limit: the allocation fails inside the isolate with a RangeError, ' +
+      'which is memory exhaustion, not a mistake in the script.',
     script:
       'const keep = []; for (let i = 0; i < 100; i++) keep.push(new Float64Array(2 ** 22)); return keep.length',
-    expect: { code: ['SANDBOX_SCRIPT_ERROR', 'SANDBOX_MEMORY'], message: /allocation failed|memory/ },
+    expect: { code: 'SANDBOX_MEMORY', message: /memory limit of 64 MB.*array buffer allocation failed/ },
+  },
+  arrayBufferPastLimit: {
+    why:
+      'One ArrayBuffer larger than the limit is refused outright (V8: "Array buffer allocation failed"): ' +
+      'memory exhaustion, reported with where it happened.',
+    script: 'const b = new ArrayBuffer(2 ** 31); return b.byteLength',
+    expect: {
+      code: 'SANDBOX_MEMORY',
+      message:
+        /^The script used more than the memory limit of 64 MB: an array buffer allocation failed \(script\.js:1:\d+\)\.$/,
+    },
+  },
+  typedArrayPastLimit: {
+    why: 'The same for a typed array of 2.4 GB.',
+    script: 'return new Float64Array(3e8).length',
+    expect: { code: 'SANDBOX_MEMORY' },
+  },
+  allocationFailureInRejection: {
+    why: 'A failed allocation in a promise nobody awaits is memory exhaustion too.',
+    script: '(async () => new ArrayBuffer(2 ** 31))(); return 1',
+    expect: { code: 'SANDBOX_MEMORY' },
+  },
+  allocationFailureCaught: {
+    why: 'A script may catch a failed allocation and carry on: then the run succeeds.',
+    script:
+      "try { new ArrayBuffer(2 ** 31); } catch (e) { return e.name + ': ' + e.message; } return 'allocated'",
+    expect: { ok: true, result: 'RangeError: Array buffer allocation failed' },
+  },
+  ownRangeError: {
+    why: "A RangeError the script throws itself is the script's error, although memory errors are RangeErrors too.",
+    script: "throw new RangeError('n must be below 10')",
+    expect: {
+      code: 'SANDBOX_SCRIPT_ERROR',
+      message: /^RangeError: n must be below 10 \(script\.js:1:\d+\)$/,
+    },
   },
   deepRecursion: {
     why: 'Stack overflow is a RangeError inside the isolate.',
@@ -364,6 +422,65 @@ export const HOSTILE_SCRIPTS = {
     script: 'throw { get message() { while (true) {} } }',
     limits: { cpuMs: 300 },
     expect: { code: 'SANDBOX_TIMEOUT' },
+  },
+  floatingRejection: {
+    why:
+      'A rejected promise that nothing handles fails the run when the script ends (isolated-vm throws it ' +
+      "out of the call): the script's error, with its location.",
+    script: "Promise.reject(new Error('forgotten')); return 1",
+    expect: {
+      code: 'SANDBOX_SCRIPT_ERROR',
+      message: /^Unhandled promise rejection: Error: forgotten \(script\.js:1:\d+\)$/,
+    },
+  },
+  floatingAsyncThrow: {
+    why: 'An async function called without await that throws after an await is the same.',
+    script: "await null; (async () => { await null; throw new TypeError('late'); })(); return 1",
+    expect: {
+      code: 'SANDBOX_SCRIPT_ERROR',
+      message: /^Unhandled promise rejection: TypeError: late \(script\.js/,
+    },
+  },
+  floatingRejectionOfString: {
+    why: 'A rejection with a value that is not an Error is described by the value.',
+    script: "Promise.reject('nope'); return 1",
+    expect: { code: 'SANDBOX_SCRIPT_ERROR', message: /^Unhandled promise rejection: "nope"$/ },
+  },
+  floatingRejectionPosingAsHost: {
+    why:
+      "Rejections worded like isolated-vm's own timeout and memory errors are still the script's: the host " +
+      'decides what happened from what it saw (watchdog, disposal, elapsed time), never from the text.',
+    script: `Promise.reject(new Error('Script execution timed out.'));
+      Promise.reject(new Error('Isolate was disposed during execution due to memory limit'));
+      return 1`,
+    expect: { code: 'SANDBOX_SCRIPT_ERROR', message: /^Unhandled promise rejection: / },
+  },
+  floatingRejectionGetterLoop: {
+    why: 'isolated-vm reads the message of an unhandled rejection inside the isolate: a getter that never returns is stopped by the watchdog.',
+    script: 'Promise.reject({ get message() { while (true) {} } }); return 1',
+    limits: { cpuMs: 300 },
+    expect: { code: 'SANDBOX_TIMEOUT' },
+  },
+  rejectionReasonLoopsForEver: {
+    why:
+      'isolated-vm reads the message and stack of a rejection left unhandled after the call has ended, ' +
+      'where it swallows termination: with both reads looping, the thread spins for good and isolated-vm ' +
+      'never reports it. The watchdog ends the run; the runner reports the isolate out of control.',
+    script:
+      'Promise.reject({ get message() { while (true) {} }, get stack() { while (true) {} } }); return 1',
+    limits: { cpuMs: 300, wallMs: 1500 },
+    expect: { code: 'SANDBOX_TIMEOUT' },
+    isCatastrophic: true,
+  },
+  rejectionHandledBeforeTheEnd: {
+    why: 'A rejection the script handles before it ends is no failure.',
+    script: "const p = Promise.reject(new Error('x')); await null; p.catch(() => {}); return 'handled'",
+    expect: { ok: true, result: 'handled' },
+  },
+  returnedRejection: {
+    why: 'Returning a rejected promise is throwing.',
+    script: "return Promise.reject(new Error('refused'))",
+    expect: { code: 'SANDBOX_SCRIPT_ERROR', message: /^Error: refused \(script\.js:1:\d+\)$/ },
   },
   wrapperBreakout: {
     why:

@@ -36,7 +36,11 @@ describe('aggregate requests', () => {
         selection: null,
         filter: { kind: 'all' },
         groupBy: ['region', 'sector'],
-        measures: [{ fn: 'count' }, { fn: 'mean', column: 'wage' }, { fn: 'stddev', column: 'age' }],
+        measures: [
+          { fn: 'count', name: 'n' },
+          { fn: 'mean', column: 'wage', name: 'avgWage' },
+          { fn: 'stddev', column: 'age', name: 'sd' },
+        ],
       },
     ]);
   });
@@ -49,16 +53,29 @@ describe('aggregate requests', () => {
     expect(out.result).toEqual(Array.from({ length: 10 }, (_, i) => ({ $aggregate: i + 1 })));
     const fns = out.aggregates.map((a) => (a.kind === 'groupBy' ? [a.groupBy, a.measures] : null));
     expect(fns).toEqual([
-      [[], [{ fn: 'count' }]],
-      [[], [{ fn: 'sum', column: 'wage' }]],
-      [[], [{ fn: 'mean', column: 'wage' }]],
-      [[], [{ fn: 'variance', column: 'wage' }]],
-      [[], [{ fn: 'stddev', column: 'wage' }]],
-      [[], [{ fn: 'min', column: 'age' }]],
-      [[], [{ fn: 'max', column: 'age' }]],
-      [[], [{ fn: 'median', column: 'age' }]],
-      [['sector'], [{ fn: 'count' }]],
-      [['sector'], [{ fn: 'mean', column: 'age' }]],
+      [[], [{ fn: 'count', name: 'count' }]],
+      [[], [{ fn: 'sum', column: 'wage', name: 'sum_wage' }]],
+      [[], [{ fn: 'mean', column: 'wage', name: 'mean_wage' }]],
+      [[], [{ fn: 'variance', column: 'wage', name: 'variance_wage' }]],
+      [[], [{ fn: 'stddev', column: 'wage', name: 'stddev_wage' }]],
+      [[], [{ fn: 'min', column: 'age', name: 'min_age' }]],
+      [[], [{ fn: 'max', column: 'age', name: 'max_age' }]],
+      [[], [{ fn: 'median', column: 'age', name: 'median_age' }]],
+      [['sector'], [{ fn: 'count', name: 'count' }]],
+      [['sector'], [{ fn: 'mean', column: 'age', name: 'mean_age' }]],
+    ]);
+    // Clamping bounds travel with the measure, and regression bounds with the regression.
+    const bounded = await runOk(`const t = enclave.table('wages');
+      return [t.mean('wage', { min: 0, max: 9000 }), t.groupBy('sector').agg({ s: ['sum', 'wage', { min: 1, max: 2 }] }),
+        t.regression('wage', ['age'], { bounds: { age: { min: 16, max: 70 } } })]`);
+    expect(
+      bounded.aggregates.map((a) =>
+        a.kind === 'regression' ? a.bounds : a.kind === 'groupBy' ? a.measures : null,
+      ),
+    ).toEqual([
+      [{ fn: 'mean', column: 'wage', name: 'mean_wage', bounds: { min: 0, max: 9000 } }],
+      [{ fn: 'sum', column: 'wage', name: 's', bounds: { min: 1, max: 2 } }],
+      { age: { min: 16, max: 70 } },
     ]);
   });
 
@@ -76,7 +93,7 @@ describe('aggregate requests', () => {
         table: 'wages',
         ...all,
         groupBy: ['region', 'sector'],
-        measures: [{ fn: 'count' }],
+        measures: [{ fn: 'count', name: 'count' }],
       },
     ]);
   });
@@ -198,8 +215,9 @@ describe('previews computed inside the isolate', () => {
       const key = JSON.stringify([r.region, r.sector]);
       groups.set(key, [...(groups.get(key) ?? []), r]);
     }
+    // The host's order: null first, then ascending.
     const order = (a: string | null, b: string | null) =>
-      a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1;
+      a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
     const expected = [...groups.values()]
       .sort((a, b) => order(a[0]!.region, b[0]!.region) || order(a[0]!.sector, b[0]!.sector))
       .map((g) => {
@@ -252,9 +270,9 @@ describe('previews computed inside the isolate', () => {
       { age: number }[],
     ];
     expect(byInsured).toEqual([
+      { insured: null, count: rows.filter((r) => r.insured === null).length },
       { insured: false, count: rows.filter((r) => r.insured === false).length },
       { insured: true, count: rows.filter((r) => r.insured === true).length },
-      { insured: null, count: rows.filter((r) => r.insured === null).length },
     ]);
     const ages = [...new Set(rows.filter((r) => r.age < 21).map((r) => r.age))].sort((a, b) => a - b);
     expect(byAge.map((r) => r.age)).toEqual(ages);
@@ -344,7 +362,7 @@ describe('tables inside the isolate', () => {
       miningCount: rows.filter((r) => r.sector === 'mining').length,
       firstRows: rows.slice(0, 6),
     });
-    expect(result.schema).toContainEqual({ name: 'hired', type: 'date' });
+    expect(result.schema).toContainEqual({ name: 'hired', type: 'date', nullable: true });
     expect(new Set(result.dictionary as string[])).toEqual(
       new Set(rows.map((r) => r.region).filter(Boolean)),
     );

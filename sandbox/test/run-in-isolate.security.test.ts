@@ -115,6 +115,8 @@ describe('many hostile runs at once', () => {
       'deepRecursion',
       'hundredMegabytes',
       'logRowValue',
+      'floatingRejection',
+      'arrayBufferPastLimit',
     ];
     const outs = await Promise.all(batch.map((name) => runEntry(HOSTILE_SCRIPTS[name])));
     outs.forEach((out, i) => {

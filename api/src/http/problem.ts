@@ -31,7 +31,6 @@ const TITLES: Record<TErrorCode, string> = {
   COLUMN_NOT_LICENSED: 'Column not licensed',
   QUOTA_EXCEEDED: 'Quota exceeded',
   BUDGET_EXHAUSTED: 'Privacy budget exhausted',
-  DP_NOT_CONFIGURED: 'No privacy budget',
   AUDIT_BAD_RANGE: 'Impossible tree positions',
   AUDIT_SIZE_BEYOND_LOG: 'Beyond the audit log',
   AUDIT_LOG_INCONSISTENT: 'Audit log inconsistent',

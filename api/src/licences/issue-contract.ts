@@ -7,7 +7,6 @@ import {
   type applications,
   contractDatasets,
   contracts,
-  privacyBudgets,
   users,
 } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
@@ -71,9 +70,6 @@ export async function issueContract(
   await tx
     .insert(contractDatasets)
     .values(parts.map((p) => ({ contractId: id, datasetId: p.datasetId, providerOrgId: p.providerOrgId })));
-  if (payload.policy.dp) {
-    await tx.insert(privacyBudgets).values({ contractId: id, epsilonGranted: payload.policy.dp.epsilon });
-  }
   await appendAuditEntry(tx, {
     actor: null,
     action: 'contract.issue',

@@ -2,9 +2,9 @@ import { publicJwks } from '@enclave/contracts';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { requireRole } from '../auth/require-role.ts';
-import { APPLICATION_STATUSES, OPERATIONS, orgKeys, privacyBudgets } from '../db/schema/index.ts';
+import { APPLICATION_STATUSES, OPERATIONS, orgKeys } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, notFound } from '../errors.ts';
+import { notFound } from '../errors.ts';
 import type { App } from '../http/env.ts';
 import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { countersignContract } from '../licences/countersign-contract.ts';
@@ -19,7 +19,8 @@ import {
   payloadOf,
   type TContractRow,
 } from '../licences/get-contract.ts';
-import { ZPolicyInput } from '../licences/policy.ts';
+import { budgetPolicy, ZPolicyInput } from '../licences/policy.ts';
+import { currentBudget } from '../licences/privacy-budget.ts';
 import { registerOrgKey } from '../licences/register-org-key.ts';
 import { revokeContract } from '../licences/revoke-contract.ts';
 
@@ -338,8 +339,23 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       request: { params: ZIdParam },
       responses: {
         200: jsonResponse(
-          z.object({ contractId: z.string(), granted: z.number(), spent: z.number(), remaining: z.number() }),
-          'The ledger',
+          z
+            .object({
+              contractId: z.string(),
+              period: z
+                .string()
+                .openapi({ description: '`all`, or the day, month or year the budget covers' }),
+              granted: z.number(),
+              spent: z.number(),
+              remaining: z.number(),
+              epsilonPerRun: z.number(),
+              source: z.enum(['contract', 'platform-default']).openapi({
+                description:
+                  '`platform-default`: the contract was issued without a budget and runs under the platform’s',
+              }),
+            })
+            .openapi('PrivacyBudget'),
+          'The budget of the current period',
         ),
         ...problems,
       },
@@ -347,14 +363,15 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
     async (c) => {
       const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
       const contract = await getContract(deps.db, actor, c.req.valid('param').id);
-      const [budget] = await deps.db
-        .select()
-        .from(privacyBudgets)
-        .where(eq(privacyBudgets.contractId, contract.id));
-      if (!budget) throw new AppError('DP_NOT_CONFIGURED', 'the contract has no differential-privacy budget');
-      const { epsilonGranted: granted, epsilonSpent: spent } = budget;
+      const budget = budgetPolicy(payloadOf(contract).policy, deps.settings.policy);
+      const now = await currentBudget(deps, contract.id, budget);
       return c.json(
-        { contractId: contract.id, granted, spent, remaining: Math.max(0, granted - spent) },
+        {
+          contractId: contract.id,
+          ...now,
+          epsilonPerRun: budget.epsilonPerRun,
+          source: budget.isDefault ? ('platform-default' as const) : ('contract' as const),
+        },
         200,
       );
     },

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq } from 'drizzle-orm';
 import { requireRole } from '../auth/require-role.ts';
-import { RUN_STATUSES, sandboxRuns, sandboxSessions } from '../db/schema/index.ts';
+import { RUN_KINDS, RUN_STATUSES, sandboxRuns, sandboxSessions } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 import type { App } from '../http/env.ts';
@@ -22,19 +22,28 @@ const ZRun = z
     sessionId: z.string(),
     contractId: z.string(),
     target: z.enum(['real', 'dummy']),
+    kind: z.enum(RUN_KINDS).openapi({
+      description:
+        '`aggregate`: the script ran on dummy tables, its aggregates were computed on the real rows and released under disclosure control; `rows`: it ran on the real rows and its output is held for review',
+    }),
     status: z.enum(RUN_STATUSES),
     errorCode: z.string().nullable(),
-    errorMessage: z
-      .string()
-      .nullable()
-      .openapi({ description: 'Dummy runs only; on real data it is held for review' }),
-    logs: z.array(z.string()).nullable().openapi({ description: 'Dummy runs only' }),
+    errorMessage: z.string().nullable().openapi({
+      description: 'Of the script on dummy data (and of the release); a row run’s is held for review',
+    }),
+    logs: z.array(z.string()).nullable().openapi({ description: 'Null for a row run on real data' }),
     result: z.unknown().openapi({ description: 'Released result: after disclosure control or review' }),
     disclosure: z.unknown(),
     usage: z.unknown().openapi({
       description:
-        '{ cpuMs, wallMs, peakHeapBytes }: dummy runs only for the operator (a script could make them depend on a row); providers reviewing a run see them',
+        '{ cpuMs, wallMs, peakHeapBytes } of the script: null for a row run on real data (a script can make them depend on a row); providers reviewing it see them',
     }),
+    epsilon: z.number().nullable().openapi({ description: 'The run’s epsilon (real runs)' }),
+    epsilonCharged: z.number().openapi({
+      description:
+        'Taken from the budget: by the statistics an aggregate run released that were not asked before, or reserved by a row run',
+    }),
+    holdReason: z.string().nullable().openapi({ description: 'Why the output waits for review' }),
     reviewReason: z.string().nullable(),
     createdAt: z.string(),
     startedAt: z.string().nullable(),
@@ -43,16 +52,35 @@ const ZRun = z
   .openapi('SandboxRun');
 
 type TRunRow = typeof sandboxRuns.$inferSelect;
+
+const HOLD_REASON =
+  'a row run reads real rows, so everything it produces waits until every provider whose data it read has reviewed it';
+
+const isHeldRun = (r: TRunRow) => r.target === 'real' && r.kind === 'rows';
+
 /**
- * A run as its operator sees it. On real data: no error text, no logs, and no usage either, since a
- * script can make its CPU time, duration and heap depend on a row's value (rounding them only
- * slows such a channel down). The exact usage stays in the run record, for the providers and the
- * audit log; on dummy data the operator sees it all.
+ * A run as its operator sees it. A row run on real data shows no error text, logs or usage (a
+ * script can make them depend on a row), and shows as running until the time its outcome may
+ * appear, which does not depend on how it went. Everything else of an aggregate run came from
+ * dummy data or from disclosure control, and is shown.
  */
-export const runOut = (r: TRunRow): z.infer<typeof ZRun> => ({
-  ...reviewerRunOut(r),
-  usage: r.target === 'dummy' ? (r.usage ?? null) : null,
-});
+export const runOut = (r: TRunRow, now: Date): z.infer<typeof ZRun> => {
+  const out = reviewerRunOut(r);
+  if (!isHeldRun(r)) return out;
+  const isShown = r.visibleAt === null || now >= r.visibleAt;
+  const status = !isShown && r.status !== 'queued' ? 'running' : r.status;
+  const isOpen = status === 'succeeded';
+  return {
+    ...out,
+    status,
+    errorCode: isOpen ? r.errorCode : null,
+    errorMessage: isOpen ? r.errorMessage : null,
+    logs: isOpen ? (r.logs ?? []) : null,
+    usage: null,
+    holdReason: status === 'pending_review' ? HOLD_REASON : null,
+    finishedAt: isShown ? isoOrNull(r.visibleAt ?? r.finishedAt) : null,
+  };
+};
 
 /** A run as the providers reviewing it see it: exact usage. */
 const reviewerRunOut = (r: TRunRow): z.infer<typeof ZRun> => ({
@@ -60,13 +88,17 @@ const reviewerRunOut = (r: TRunRow): z.infer<typeof ZRun> => ({
   sessionId: r.sessionId,
   contractId: r.contractId,
   target: r.target,
+  kind: r.kind,
   status: r.status,
   errorCode: r.errorCode,
-  errorMessage: r.target === 'dummy' ? r.errorMessage : null,
-  logs: r.target === 'dummy' ? (r.logs ?? []) : null,
+  errorMessage: r.errorMessage,
+  logs: r.logs ?? [],
   result: r.result ?? null,
   disclosure: r.disclosure ?? null,
   usage: r.usage ?? null,
+  epsilon: r.epsilon,
+  epsilonCharged: r.epsilonCharged,
+  holdReason: r.status === 'pending_review' ? HOLD_REASON : null,
   reviewReason: r.reviewReason,
   createdAt: r.createdAt.toISOString(),
   startedAt: isoOrNull(r.startedAt),
@@ -91,7 +123,17 @@ const ZSubmitRunBody = z
     script: z.string().min(1).max(MAX_SCRIPT_CHARS),
     params: z.unknown().optional(),
     target: z.enum(['real', 'dummy']),
-    epsilon: z.number().positive().max(100).optional(),
+    kind: z.enum(RUN_KINDS).optional().openapi({
+      description:
+        '`aggregate` (default): the script runs on dummy tables and its aggregates are released at once under disclosure control; `rows`: it runs on the real rows and its output waits for review',
+    }),
+    epsilon: z.number().positive().max(100).optional().openapi({
+      description: 'Epsilon of the run (default: the contract’s epsilonPerRun)',
+    }),
+    cpuMs: z.number().int().min(1).max(3_600_000).optional().openapi({
+      description:
+        'CPU limit of the run, at most the contract’s maxCpuMsPerRun; a row run’s outcome appears after twice this and a grace period',
+    }),
   })
   .openapi('SubmitRunBody');
 
@@ -100,7 +142,19 @@ const ZReview = z
     run: ZRun,
     script: z.string(),
     params: z.unknown(),
-    held: z.unknown().openapi({ description: 'What waits for the decision: the result, logs, error text' }),
+    held: z.unknown().openapi({
+      description:
+        'What waits for the decision: the result with exact aggregates, the result as approval releases it (aggregates under disclosure control), the tables read, the automatic findings, error text and logs',
+    }),
+    decisions: z.array(
+      z.object({
+        orgId: z.string(),
+        decision: z.enum(['approve', 'reject']),
+        reason: z.string(),
+        decidedAt: z.string(),
+      }),
+    ),
+    reviewers: z.array(z.string()).openapi({ description: 'Every provider org that must approve' }),
   })
   .openapi('Review');
 
@@ -157,7 +211,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
         c.get('requestId'),
       );
       await deps.runEvents.queued();
-      return c.json(runOut(run), 202);
+      return c.json(runOut(run, deps.clock.now()), 202);
     },
   );
 
@@ -182,7 +236,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
         .where(eq(sandboxRuns.sessionId, id))
         .orderBy(desc(sandboxRuns.createdAt))
         .limit(200);
-      return c.json({ items: rows.map(runOut) }, 200);
+      return c.json({ items: rows.map((r) => runOut(r, deps.clock.now())) }, 200);
     },
   );
 
@@ -214,9 +268,10 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
         const waiter = left > 0 ? deps.runEvents.waitFinished(id, Math.min(left, 1_000)) : null;
         const run = await read();
         if (!run) throw notFound('run');
-        if (!waiter || (run.status !== 'queued' && run.status !== 'running')) {
+        const shown = runOut(run, deps.clock.now());
+        if (!waiter || (shown.status !== 'queued' && shown.status !== 'running')) {
           waiter?.cancel();
-          return c.json(runOut(run), 200);
+          return c.json(shown, 200);
         }
         await waiter.done;
       }
@@ -228,20 +283,27 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       method: 'get',
       path: '/v1/reviews',
       tags: ['sandbox'],
-      summary: 'Runs on the provider’s data waiting for output review (人工审核)',
+      summary: 'Row runs that read the provider’s data and wait for its review (人工审核)',
       security: bearer,
       responses: { 200: jsonResponse(z.object({ items: z.array(ZReview) }), 'At most 200'), ...problems },
     }),
     async (c) => {
       const actor = requireRole(c, 'provider');
-      const rows = await listReviews(deps, actor);
+      const items = await listReviews(deps, actor);
       return c.json(
         {
-          items: rows.map((r) => ({
+          items: items.map(({ run: r, decisions }) => ({
             run: reviewerRunOut(r),
             script: r.script,
             params: r.params,
             held: r.held ?? null,
+            decisions: decisions.map((d) => ({
+              orgId: d.orgId,
+              decision: d.decision,
+              reason: d.reason,
+              decidedAt: d.decidedAt.toISOString(),
+            })),
+            reviewers: r.reviewOrgIds,
           })),
         },
         200,
@@ -254,7 +316,8 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       method: 'post',
       path: '/v1/reviews/{id}',
       tags: ['sandbox'],
-      summary: 'Approve (release to the operator) or reject a held run, with a reason (provider)',
+      summary:
+        'Approve or reject a held run, with a reason (provider); it is released once every provider whose data it read approved',
       security: bearer,
       request: {
         params: ZIdParam,

@@ -1,39 +1,49 @@
 import { canonicalize } from '@enclave/contracts';
-import type { ExecutorPool, TExecuted } from '@enclave/sandbox';
+import type { ExecutorPool, TCharge, TExecuted } from '@enclave/sandbox';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { aggregateShapeOf, queryShapeOf } from '../audit/query-shape.ts';
 import type { TActor } from '../auth/actor.ts';
-import { datasets, sandboxRuns } from '../db/schema/index.ts';
+import { datasets, sandboxRuns, type THeld } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { enforceContract } from '../licences/enforce-contract.ts';
-import { dummyTable } from './dummy-table.ts';
+import { budgetPolicy } from '../licences/policy.ts';
+import { chargeStatistics, type TBudget } from '../licences/privacy-budget.ts';
+import { dummyTable, dummyTableKey } from './dummy-table.ts';
 import { loadTable, tableKey } from './load-table.ts';
 
 type TRunRow = typeof sandboxRuns.$inferSelect;
 
 /** The operator a run acts for, as the worker checks and logs it. */
-const runActor = (run: TRunRow): TActor => ({
+export const runActor = (run: TRunRow): TActor => ({
   userId: run.createdBy,
   orgId: run.operatorOrgId,
   role: 'operator',
   tokenId: 'worker',
 });
 
+/** A run's wall-clock limit: twice its CPU limit and a second more. */
+const wallMsOf = (cpuMs: number) => cpuMs * 2 + 1_000;
+
 /**
- * Executes one claimed run: checks its contract again at the moment it starts, hands the script
- * and the licensed tables (real, or dummy data from the schema) to an executor process, and
- * records what may be released, what is held for review, and the audit entry with digests.
+ * Executes one claimed run: checks its contract again at the moment it starts, hands the script and
+ * its tables to an executor process (an aggregate run's script gets dummy tables, its releases the
+ * real ones; a row run gets the real ones), charges the budget as the release asks, and records
+ * what is released, what is held for review, and the audit entry with digests.
+ *
+ * A row run on real data holds this worker's slot until its outcome may be shown (its wall limit
+ * and the executor's grace after it started, whatever happened), so neither the time its outcome
+ * appears nor the time the next run starts depends on how it went.
  */
 export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string): Promise<void> {
   const [run] = await deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, runId));
   if (!run) return;
   const actor = runActor(run);
-  let policy: Awaited<ReturnType<typeof enforceContract>>;
+  let effective: Awaited<ReturnType<typeof enforceContract>>;
   try {
-    policy = await enforceContract(deps, deps.db, actor, {
+    effective = await enforceContract(deps, deps.db, actor, {
       contractId: run.contractId,
       operation: 'sandbox',
       datasets: [],
@@ -42,9 +52,11 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     await finish(deps, run, { status: 'failed', errorCode: err.code, errorMessage: err.message }, null);
+    await deps.runEvents.finished(run.id);
     return;
   }
-  const licensed = policy.payload.datasets;
+  const budget = budgetPolicy(effective.policy, deps.settings.policy);
+  const licensed = effective.payload.datasets;
   const rows = await deps.db
     .select()
     .from(datasets)
@@ -56,51 +68,99 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
     );
   const isReal = run.target === 'real';
   const versions: Record<string, number | null> = {};
-  const tables = licensed.flatMap((d) => {
+  const present = licensed.flatMap((d) => {
     const ds = rows.find((r) => r.id === d.id);
     if (!ds) return [];
     versions[ds.id] = isReal ? ds.currentVersion : null;
-    return [
-      isReal
-        ? { key: tableKey(ds.id, ds.currentVersion, d.columns), load: () => loadTable(deps, ds, d.columns) }
-        : {
-            key: `dummy:${ds.id}:${[...d.columns].sort().join(',')}`,
-            load: async () => dummyTable(ds, d.columns),
-          },
-    ];
+    return [{ ds, columns: d.columns }];
   });
-  const p = policy.policy;
+  const dummy = present.map(({ ds, columns }) => ({
+    key: dummyTableKey(ds, columns),
+    load: async () => dummyTable(ds, columns),
+  }));
+  const real = present.map(({ ds, columns }) => ({
+    key: tableKey(ds.id, ds.currentVersion, columns),
+    load: () => loadTable(deps, ds, columns),
+  }));
+  const p = effective.policy;
+  const cpuMs = Math.min(run.cpuMs ?? p.maxCpuMsPerRun, p.maxCpuMsPerRun);
+  const limits = {
+    memoryMb: deps.settings.sandbox.isolateMemoryMb,
+    cpuMs,
+    wallMs: wallMsOf(cpuMs),
+    maxResultBytes: p.maxResultBytes,
+  };
+  const isHeld = isReal && run.kind === 'rows';
+  const holdMs = limits.wallMs + deps.settings.sandbox.graceMs;
+  const visibleAt = isHeld ? new Date((run.startedAt ?? deps.clock.now()).getTime() + holdMs) : null;
   const executed = await pool.run({
     runId: run.id,
     script: run.script,
     params: run.params,
-    limits: {
-      memoryMb: deps.settings.sandbox.isolateMemoryMb,
-      cpuMs: p.maxCpuMsPerRun,
-      wallMs: p.maxCpuMsPerRun * 2 + 2_000,
-      maxResultBytes: p.maxResultBytes,
+    limits,
+    kind: run.kind,
+    release: {
+      policy: { minCellCount: p.minCellCount, rounding: p.rounding, dominance: budget.dominance },
+      noiseSecretHex: deps.settings.sandbox.noiseSecretHex,
+      epsilon: run.epsilon ?? budget.epsilonPerRun,
     },
-    release: isReal
-      ? {
-          mode: 'real',
-          policy: {
-            minCellCount: p.minCellCount,
-            rounding: p.rounding,
-            ...(p.dp && run.epsilon
-              ? { dp: { epsilon: run.epsilon, ...(p.dp.delta ? { delta: p.dp.delta } : {}) } }
-              : {}),
-          },
-          cellKeySecretHex: deps.settings.sandbox.cellKeySecretHex,
-        }
-      : { mode: 'dummy' },
-    tables,
+    scriptTables: run.kind === 'aggregate' || !isReal ? dummy : real,
+    hostTables: isReal ? real : dummy,
+    ...(isReal && run.kind === 'aggregate' ? { charge: (s) => chargeRun(deps, run, budget, s) } : {}),
   });
   const { output } = executed;
   const shape =
     output.ok && output.aggregates.length > 0
       ? aggregateShapeOf(output.aggregates)
       : queryShapeOf(run.script, [...licensed.flatMap((d) => d.columns), ...rows.map((r) => r.slug)]);
-  await finish(deps, run, outcome(run, executed), executed, versions, shape);
+  const touched = present.filter(({ ds }) => output.touched.includes(ds.slug)).map(({ ds }) => ds);
+  const out = outcome(
+    run,
+    executed,
+    touched.map((t) => t.slug),
+  );
+  if (isHeld) {
+    // Every provider whose data the script read reviews it; if it read none, every provider of the contract.
+    const reviewers = (touched.length > 0 ? touched : present.map((x) => x.ds)).map((ds) => ds.providerOrgId);
+    out.reviewOrgIds = [...new Set(reviewers)];
+    out.visibleAt = visibleAt;
+  }
+  await finish(deps, run, out, executed, versions, shape);
+  if (visibleAt) {
+    const wait = Math.min(holdMs, visibleAt.getTime() - deps.clock.now().getTime());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await deps.runEvents.finished(run.id);
+}
+
+/** Charges an aggregate run's statistics to its contract's budget (new ones only) and records it on the run. */
+async function chargeRun(
+  deps: Deps,
+  run: TRunRow,
+  budget: TBudget,
+  statistics: { digest: string; epsilon: number }[],
+): Promise<TCharge> {
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const c = await chargeStatistics(deps, tx, runActor(run), {
+        contractId: run.contractId,
+        budget,
+        runId: run.id,
+        statistics,
+      });
+      if (c.epsilon > 0) {
+        await tx
+          .update(sandboxRuns)
+          .set({ epsilonCharged: sql`${sandboxRuns.epsilonCharged} + ${c.epsilon}`, budgetPeriod: c.period })
+          .where(eq(sandboxRuns.id, run.id));
+      }
+      return { ok: true as const, epsilon: c.epsilon, cached: c.cached };
+    });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'BUDGET_EXHAUSTED')
+      return { ok: false, code: err.code, message: err.message };
+    throw err;
+  }
 }
 
 /**
@@ -110,61 +170,48 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
 const jsonbText = (value: unknown, text: string = JSON.stringify(value)) =>
   value === undefined ? undefined : value === null ? null : sql`${text}::jsonb`;
 
-type TOutcome = Partial<typeof sandboxRuns.$inferInsert> & { status: TRunRow['status'] };
+type TOutcomeRow = Partial<typeof sandboxRuns.$inferInsert> & { status: TRunRow['status'] };
 
-/** Where each part of the output goes: to the operator, or held for the providers' review. */
-function outcome(run: TRunRow, executed: TExecuted): TOutcome {
-  const { output, decision } = executed;
+/**
+ * Where each part of the output goes. A dummy run shows everything. An aggregate run on real data
+ * shows everything too: its script, logs, errors and usage saw only dummy data, and its result is
+ * what disclosure control released. A row run on real data shows nothing but that it is held.
+ */
+function outcome(run: TRunRow, executed: TExecuted, touched: string[]): TOutcomeRow {
+  const { output, outcome: o } = executed;
   const usage = output.usage;
-  if (run.target === 'dummy') {
-    return output.ok
-      ? {
-          status: 'succeeded',
-          result: decision && 'result' in decision ? decision.result : null,
-          logs: output.logs,
-          usage,
-        }
-      : {
-          status: 'failed',
-          errorCode: output.code,
-          errorMessage: output.errorMessage,
-          logs: output.logs,
-          usage,
-        };
-  }
-  const heldText = {
-    ...(output.logs.length > 0 ? { logs: output.logs } : {}),
-    ...(!output.ok ? { errorMessage: output.errorMessage } : {}),
-  };
-  if (!output.ok) {
-    return {
-      status: 'failed',
-      errorCode: output.code,
-      usage,
-      held: Object.keys(heldText).length ? heldText : null,
+  const shown = { logs: output.logs, usage };
+  if (run.target === 'real' && run.kind === 'rows') {
+    const held: THeld = {
+      touched,
+      ...(output.logs.length > 0 ? { logs: output.logs } : {}),
+      ...(!output.ok ? { errorCode: output.code, errorMessage: output.errorMessage } : {}),
     };
+    if (o?.kind === 'held') {
+      Object.assign(held, {
+        result: o.hostResult,
+        releasable: o.releasable,
+        report: o.report,
+        unreleasable: o.unreleasable,
+        findings: o.findings,
+      });
+    }
+    return { status: 'pending_review', usage, held };
   }
-  if (decision?.kind === 'release') {
-    return {
-      status: 'succeeded',
-      result: decision.result,
-      disclosure: decision.report,
-      usage,
-      held: Object.keys(heldText).length ? heldText : null,
-    };
-  }
-  const review = decision as { kind: 'review'; reason: string; hostResult: unknown };
-  return {
-    status: 'pending_review',
-    usage,
-    held: { result: review.hostResult, reason: review.reason, ...heldText },
-  };
+  if (!output.ok)
+    return { status: 'failed', errorCode: output.code, errorMessage: output.errorMessage, ...shown };
+  if (o?.kind === 'refused')
+    return { status: 'failed', errorCode: o.code, errorMessage: o.message, ...shown };
+  if (o?.kind === 'released')
+    return { status: 'succeeded', result: o.result, disclosure: o.report, ...shown };
+  // A row run on dummy data: the exact result.
+  return { status: 'succeeded', result: o?.kind === 'held' ? o.hostResult : null, ...shown };
 }
 
 async function finish(
   deps: Deps,
   run: TRunRow,
-  out: TOutcome,
+  out: TOutcomeRow,
   executed: TExecuted | null,
   versions: Record<string, number | null> = {},
   queryShape: string | null = null,
@@ -173,60 +220,63 @@ async function finish(
   // The released result's canonical text: both what is stored and what its digest is taken of.
   const released = out.result === undefined ? null : canonicalize(out.result ?? null);
   await deps.db.transaction(async (tx) => {
-    let reviewOrgIds: string[] = [];
-    if (out.status === 'pending_review') {
-      const ids = Object.keys(versions);
-      const rows = ids.length
-        ? await tx.select({ org: datasets.providerOrgId }).from(datasets).where(inArray(datasets.id, ids))
-        : [];
-      reviewOrgIds = [...new Set(rows.map((r) => r.org))];
-    }
-    await tx
+    const [charged] = await tx
       .update(sandboxRuns)
       .set({
         ...out,
         result: released === null ? undefined : jsonbText(out.result, released),
         held: jsonbText(out.held),
-        reviewOrgIds,
+        disclosure: jsonbText(out.disclosure),
         datasetVersions: versions,
         finishedAt: at,
       })
-      .where(eq(sandboxRuns.id, run.id));
+      .where(eq(sandboxRuns.id, run.id))
+      .returning({ epsilonCharged: sandboxRuns.epsilonCharged });
     await appendAuditEntry(tx, {
       actor: runActor(run),
       action: 'sandbox.run_finish',
       objectType: 'sandbox_run',
       objectId: run.id,
       contractId: run.contractId,
-      outcome: out.status === 'failed' || out.status === 'rejected' ? 'failed' : 'success',
+      outcome: out.status === 'failed' ? 'failed' : 'success',
       details: {
         status: out.status,
         target: run.target,
-        errorCode: out.errorCode ?? null,
+        kind: run.kind,
+        errorCode: out.errorCode ?? out.held?.errorCode ?? null,
         scriptSha256: sha256Hex(run.script),
         paramsSha256: sha256Hex(canonicalize(run.params ?? null)),
         queryShape,
         datasetVersions: versions,
         releasedSha256: released === null ? null : sha256Hex(released),
+        epsilonCharged: charged?.epsilonCharged ?? 0,
         disclosure: summary(executed),
+        touched: out.held?.touched ?? null,
         usage: out.usage ?? null,
       },
       at,
     });
   });
-  await deps.runEvents.finished(run.id);
 }
 
 function summary(executed: TExecuted | null) {
-  const d = executed?.decision;
-  if (d?.kind !== 'release') return d ? { kind: d.kind } : null;
-  const r = d.report;
+  const o = executed?.outcome;
+  if (!o) return null;
+  if (o.kind === 'refused') return { kind: o.kind, code: o.code, charged: o.charged };
+  const r = o.report;
   return {
-    cells: r.cells,
-    suppressedPrimary: r.suppressedPrimary,
-    suppressedSecondary: r.suppressedSecondary,
-    rounded: r.rounded,
-    perturbed: r.perturbed,
-    dp: r.dp,
+    kind: o.kind,
+    ...(o.kind === 'released' ? { charged: o.charged } : {}),
+    ...(r
+      ? {
+          cells: r.cells,
+          suppressedPrimary: r.suppressedPrimary,
+          suppressedSecondary: r.suppressedSecondary,
+          suppressedDominance: r.suppressedDominance,
+          rounded: r.rounded,
+          perturbed: r.perturbed,
+          dp: r.dp,
+        }
+      : {}),
   };
 }

@@ -80,7 +80,15 @@ function builder(type: TColumn['type'], capacity: number): TBuilder {
         codes[n++] = code;
       }
     },
-    finish: () => ({ type: type as 'string', codes: codes.slice(0, n), dictionary }),
+    // PostgreSQL writes timestamps as `2024-03-01 08:00:00+00`; scripts see `2024-03-01T08:00:00.000Z`.
+    finish: () => ({
+      type: type as 'string',
+      codes: codes.slice(0, n),
+      dictionary:
+        type === 'timestamp'
+          ? dictionary.map((s) => new Date(s.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString())
+          : dictionary,
+    }),
   };
 }
 
@@ -105,10 +113,7 @@ export async function loadTable(
   const schema = columns.map((name) => dataset.columns.find((c) => c.name === name)!);
   const version = dataset.currentVersion;
   const key = tableKey(dataset.id, version, columns);
-  const bounds: TTable['bounds'] = {};
-  for (const c of schema) {
-    if (c.min !== undefined || c.max !== undefined) bounds[c.name] = { min: c.min, max: c.max };
-  }
+  const { bounds, columnSchema } = tableSchema(schema);
   const builders = schema.map((c) => builder(c.type, Math.max(16, dataset.rowCount)));
   let rowCount = 0;
   if (version !== null) {
@@ -147,5 +152,27 @@ export async function loadTable(
   schema.forEach((c, i) => {
     data[c.name] = builders[i]!.finish();
   });
-  return { name: dataset.slug, key, rowCount, columns: data, bounds };
+  return {
+    name: dataset.slug,
+    key,
+    dataKey: `${dataset.id}:v${version ?? 0}`,
+    rowCount,
+    columns: data,
+    bounds,
+    schema: columnSchema,
+  };
+}
+
+/** What the sandbox needs of the catalogue schema: bounds, nullability and code lists. */
+export function tableSchema(columns: TColumn[]): {
+  bounds: TTable['bounds'];
+  columnSchema: NonNullable<TTable['schema']>;
+} {
+  const bounds: TTable['bounds'] = {};
+  const columnSchema: NonNullable<TTable['schema']> = {};
+  for (const c of columns) {
+    if (c.min !== undefined || c.max !== undefined) bounds[c.name] = { min: c.min, max: c.max };
+    columnSchema[c.name] = { nullable: c.nullable, ...(c.codes ? { codes: c.codes } : {}) };
+  }
+  return { bounds, columnSchema };
 }

@@ -2,9 +2,12 @@ import { countersignContract, generateSigningKey, type TSigningKey } from '@encl
 import { publishDataset } from './datasets.ts';
 import type { TestApp } from './test-app.ts';
 
+/** The public code list of the restricted dataset's district column. */
+export const DISTRICTS = ['上城区', '拱墅区', '西湖区', '滨江区', '萧山区', '余杭区'];
+
 export const RESTRICTED_COLUMNS = [
   { name: 'person_id', type: 'string', nullable: false, sensitivity: 'identifier' },
-  { name: 'district', type: 'string', nullable: false, sensitivity: 'public' },
+  { name: 'district', type: 'string', nullable: false, sensitivity: 'public', codes: DISTRICTS },
   { name: 'wage_base', type: 'number', nullable: false, sensitivity: 'sensitive', min: 0, max: 100000 },
   { name: 'birth_year', type: 'integer', nullable: false, sensitivity: 'personal', min: 1900, max: 2030 },
 ];

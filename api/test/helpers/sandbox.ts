@@ -51,23 +51,30 @@ export async function runScript(
   t: TestApp,
   s: { op: { token: string }; sessionId: string },
   script: string,
-  opts: { target?: 'real' | 'dummy'; params?: unknown; epsilon?: number } = {},
+  opts: {
+    target?: 'real' | 'dummy';
+    kind?: 'aggregate' | 'rows';
+    params?: unknown;
+    epsilon?: number;
+    cpuMs?: number;
+  } = {},
 ) {
   const submitted = await t.req('POST', `/v1/sandbox/sessions/${s.sessionId}/runs`, {
     token: s.op.token,
     json: {
       script,
       target: opts.target ?? 'real',
+      ...(opts.kind ? { kind: opts.kind } : {}),
       ...(opts.params !== undefined ? { params: opts.params } : {}),
       ...(opts.epsilon ? { epsilon: opts.epsilon } : {}),
+      ...(opts.cpuMs ? { cpuMs: opts.cpuMs } : {}),
     },
   });
   if (submitted.status !== 202) return { submitted, run: null };
   for (let i = 0; i < 600; i++) {
     await t.sandbox!.dispatcher.idle();
-    const run = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}`, { token: s.op.token });
+    const run = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}?wait=5`, { token: s.op.token });
     if (run.json.status !== 'queued' && run.json.status !== 'running') return { submitted, run: run.json };
-    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('run did not finish');
 }

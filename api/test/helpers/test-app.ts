@@ -76,18 +76,25 @@ export type TestApp = {
 export const ADMIN_TOKEN = `enc_${'a'.repeat(43)}`;
 
 export async function createTestApp(
-  opts: { clock?: Clock; rateLimits?: { anonymous: number; token: number }; sandbox?: number } = {},
+  opts: {
+    clock?: Clock;
+    rateLimits?: { anonymous: number; token: number };
+    sandbox?: number;
+    /** An executor's grace past a run's wall limit (and so a row run's hold), ms. */
+    graceMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const { database, url, drop } = await createTestDatabase();
   const config = parseConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_ANONYMOUS: String(opts.rateLimits?.anonymous ?? 100_000),
     RATE_LIMIT_TOKEN: String(opts.rateLimits?.token ?? 100_000),
-    ENCLAVE_CELL_KEY_SECRET: randomBytes(32).toString('hex'),
+    ENCLAVE_NOISE_SECRET: randomBytes(32).toString('hex'),
+    SANDBOX_GRACE_MS: String(opts.graceMs ?? 5_000),
   });
   const clock = opts.clock ?? { now: () => new Date() };
   const deps = createDeps(config, database, {
-    logger: createLogger('silent'),
+    logger: createLogger((process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent'),
     keys: createMemoryKeyStore(null, clock),
     auditKey: createMemoryAuditKeyStore(null, config.ENCLAVE_AUDIT_ORIGIN),
     ...(opts.clock ? { clock: opts.clock } : {}),

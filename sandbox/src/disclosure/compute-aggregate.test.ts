@@ -86,14 +86,14 @@ describe('computeAggregate: group-by', () => {
       'region',
       'isUrban',
       'count',
-      'count(income)',
-      'sum(income)',
-      'mean(income)',
-      'variance(income)',
-      'stddev(income)',
-      'min(income)',
-      'max(income)',
-      'median(income)',
+      'count_income',
+      'sum_income',
+      'mean_income',
+      'variance_income',
+      'stddev_income',
+      'min_income',
+      'max_income',
+      'median_income',
     ]);
     const clamped = income.map((v) => (v === null ? null : clamp(v, 0, 100_000)));
     const expected = plainGroupBy([region, isUrban], clamped, () => true);
@@ -151,7 +151,7 @@ describe('computeAggregate: group-by', () => {
     const out = computeAggregate(groupBy(1, 'people', ['age', 'region'], [{ fn: 'mean', column: 'age' }]), [
       table,
     ]) as THostGroupBy;
-    expect(out.columns).toEqual(['age', 'region', 'mean(age)']);
+    expect(out.columns).toEqual(['age', 'region', 'mean_age']);
     const expected = plainGroupBy(
       [age.map((a) => (a === null ? null : String(a))), region],
       age.map((a) => (a === null ? null : clamp(a, 18, 90))),

@@ -2,10 +2,10 @@ import type { TAggregateRequest, TTable } from '../types.ts';
 import type { TColumnNeeds } from './group-frame.ts';
 import { buildFrame, type TFrame } from './group-frame.ts';
 import { checkEdges, histogramCells } from './histogram.ts';
-import { addNeeds, checkGroupBy, measureName, type TGroupByRequest } from './measures.ts';
+import { addNeeds, checkGroupBy, measureLabel, type TGroupByRequest } from './measures.ts';
 import { regressionCells, solveRegression } from './regression.ts';
 import { mapMarkers } from './scan-result.ts';
-import { checkKind, findTable, normalizeSelection, selectionId } from './table-access.ts';
+import { checkKind, findTable, normalizeSelection } from './table-access.ts';
 import type { THostAggregate, THostGroupBy, TLabel } from './types.ts';
 
 /**
@@ -23,11 +23,10 @@ export function computeAggregate(request: TAggregateRequest, tables: readonly TT
   const selection = normalizeSelection(table, request.selection);
   if (request.kind === 'histogram') {
     const edges = checkEdges(request.edges);
-    const cells = histogramCells(table, selection, request.column, edges, null);
-    return { edges: [...edges], counts: Array.from(cells.counts) };
+    return { edges: [...edges], counts: Array.from(histogramCells(table, selection, request.column, edges)) };
   }
   if (request.kind === 'regression') {
-    const cells = regressionCells(table, selection, request.y, request.x, null);
+    const cells = regressionCells(table, selection, request.y, request.x);
     const coef = cells.n > 0 ? solveRegression(cells.mean, cells.cross) : null;
     if (!coef) {
       return {
@@ -39,12 +38,17 @@ export function computeAggregate(request: TAggregateRequest, tables: readonly TT
             : 'the x columns are constant or collinear (singular normal equations)',
       };
     }
-    return { coefficients: coefficientRecord(request.x, coef), n: cells.n };
+    const p = request.x.length + 1;
+    const syy = cells.cross[p * p - 1]!;
+    let explained = 0;
+    for (let j = 0; j < p - 1; j++) explained += coef[j + 1]! * cells.cross[j * p + p - 1]!;
+    const r2 = syy > 0 ? Math.min(1, Math.max(0, explained / syy)) : null;
+    return { coefficients: coefficientRecord(request.x, coef), n: cells.n, r2 };
   }
   const columns = checkGroupBy(request, table);
   const needs = new Map<string, TColumnNeeds>();
-  addNeeds(needs, request, table, { isDp: false, isHost: true });
-  const frame = buildFrame(table, selection, selectionId(selection), columns, needs, null);
+  addNeeds(needs, request, table);
+  const frame = buildFrame(table, selection, columns, needs);
   return hostGroupBy(request, frame);
 }
 
@@ -125,5 +129,5 @@ function hostGroupBy(req: TGroupByRequest, frame: TFrame): THostGroupBy {
     rows.push(row);
     n.push(frame.n[g]!);
   }
-  return { columns: [...req.groupBy, ...req.measures.map(measureName)], rows, n };
+  return { columns: [...req.groupBy, ...req.measures.map(measureLabel)], rows, n };
 }

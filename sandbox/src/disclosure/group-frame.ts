@@ -1,6 +1,5 @@
 import type { TColumnData, TTable } from '../types.ts';
 import { DisclosureError } from './errors.ts';
-import { recordKeys } from './record-keys.ts';
 import { getColumn, isNullAt, numericColumn, type TNumericColumn } from './table-access.ts';
 import type { TLabel } from './types.ts';
 
@@ -10,18 +9,13 @@ export type TColumnNeeds = {
   sum: boolean;
   /** Sum of squared deviations from the group mean (two passes). */
   m2: boolean;
-  /** Raw sum of squares (for DP variance). */
-  sumSq: boolean;
-  /** Largest absolute value per group: the noise scale of a column without both bounds. */
-  maxAbs: boolean;
-  /** min and max (host computation for review only). */
+  /** min and max. */
   extremes: boolean;
-  /** median (host computation for review only). */
   median: boolean;
 };
 
 export function emptyNeeds(isNumeric: boolean): TColumnNeeds {
-  return { isNumeric, sum: false, m2: false, sumSq: false, maxAbs: false, extremes: false, median: false };
+  return { isNumeric, sum: false, m2: false, extremes: false, median: false };
 }
 
 /** Per-group statistics of one column over its non-null (clamped) values. */
@@ -30,23 +24,18 @@ export type TColumnStats = {
   n: Float64Array;
   sum: Float64Array | null;
   m2: Float64Array | null;
-  sumSq: Float64Array | null;
-  maxAbs: Float64Array | null;
   min: Float64Array | null;
   max: Float64Array | null;
   median: Float64Array | null;
-  keyHi: Uint32Array | null;
-  keyLo: Uint32Array | null;
 };
 
 /**
- * One grouping of one table's selected rows: the cells of every group-by over the same table,
- * the same selected rows and the same set of grouping columns, whatever their measures.
+ * One grouping of one table's selected rows, with exact statistics: what the host computes for a
+ * script's previews and for the providers' review, never released as such. Groups are the label
+ * combinations that occur in the selected rows.
  */
 export type TFrame = {
   table: TTable;
-  selection: Uint8Array | null;
-  selectionId: string;
   /** Grouping columns, sorted. */
   columns: string[];
   groupCount: number;
@@ -58,8 +47,6 @@ export type TFrame = {
   order: Int32Array;
   /** Rows per group. */
   n: Float64Array;
-  keyHi: Uint32Array | null;
-  keyLo: Uint32Array | null;
   stats: Map<string, TColumnStats>;
 };
 
@@ -73,57 +60,19 @@ const MIN_DENSE = 1 << 16;
 export function buildFrame(
   table: TTable,
   selection: Uint8Array | null,
-  selectionId: string,
   columns: string[],
   needs: Map<string, TColumnNeeds>,
-  cellKeySecret: Uint8Array | null,
 ): TFrame {
   const { gid, labels } = groupRows(table, selection, columns);
   const groupCount = labels.length;
-  const rows = table.rowCount;
   const n = new Float64Array(groupCount);
-  const keys = cellKeySecret ? recordKeys(table, cellKeySecret) : null;
-  let keyHi: Uint32Array | null = null;
-  let keyLo: Uint32Array | null = null;
-  if (keys) {
-    const kh = new Uint32Array(groupCount);
-    const kl = new Uint32Array(groupCount);
-    const rh = keys.hi;
-    const rl = keys.lo;
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      if (g < 0) continue;
-      n[g]!++;
-      // Uint32Array stores reduce modulo 2^32: cell keys are exact and order-independent.
-      kh[g]! += rh[i]!;
-      kl[g]! += rl[i]!;
-    }
-    keyHi = kh;
-    keyLo = kl;
-  } else {
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      if (g >= 0) n[g]!++;
-    }
+  for (let i = 0; i < table.rowCount; i++) {
+    const g = gid[i]!;
+    if (g >= 0) n[g]!++;
   }
   const stats = new Map<string, TColumnStats>();
-  for (const [name, need] of needs) {
-    stats.set(name, columnStats(table, name, need, gid, groupCount, keys, { n, keyHi, keyLo }));
-  }
-  return {
-    table,
-    selection,
-    selectionId,
-    columns,
-    groupCount,
-    gid,
-    labels,
-    order: labelOrder(labels),
-    n,
-    keyHi,
-    keyLo,
-    stats,
-  };
+  for (const [name, need] of needs) stats.set(name, columnStats(table, name, need, gid, groupCount));
+  return { table, columns, groupCount, gid, labels, order: labelOrder(labels), n, stats };
 }
 
 function columnStats(
@@ -132,112 +81,35 @@ function columnStats(
   need: TColumnNeeds,
   gid: Int32Array,
   groupCount: number,
-  keys: { hi: Uint32Array; lo: Uint32Array } | null,
-  rowCells: { n: Float64Array; keyHi: Uint32Array | null; keyLo: Uint32Array | null },
 ): TColumnStats {
   const rows = table.rowCount;
-  const c = need.isNumeric ? numericColumn(table, name, 'this measure') : null;
-  const range = c ? valueRange(c.values, c.nulls) : null;
-  // A column with a value in every row counts the rows and keys of the frame itself.
-  const isComplete = range?.isComplete === true;
-  const n = isComplete ? rowCells.n.slice() : new Float64Array(groupCount);
-  const kh = !keys ? null : isComplete ? rowCells.keyHi!.slice() : new Uint32Array(groupCount);
-  const kl = !keys ? null : isComplete ? rowCells.keyLo!.slice() : new Uint32Array(groupCount);
-  const out: TColumnStats = {
-    numeric: null,
-    n,
-    sum: null,
-    m2: null,
-    sumSq: null,
-    maxAbs: null,
-    min: null,
-    max: null,
-    median: null,
-    keyHi: kh,
-    keyLo: kl,
-  };
-  if (!c || !range) {
+  const n = new Float64Array(groupCount);
+  const out: TColumnStats = { numeric: null, n, sum: null, m2: null, min: null, max: null, median: null };
+  if (!need.isNumeric) {
     const col = getColumn(table, name);
     for (let i = 0; i < rows; i++) {
       const g = gid[i]!;
-      if (g < 0 || isNullAt(col, i)) continue;
-      n[g]!++;
-      if (keys) {
-        kh![g]! += keys.hi[i]!;
-        kl![g]! += keys.lo[i]!;
-      }
+      if (g >= 0 && !isNullAt(col, i)) n[g]!++;
     }
     return out;
   }
+  const c = numericColumn(table, name, 'this measure');
   out.numeric = c;
   const { values, nulls, min: lo, max: hi } = c;
   /** Row i's value clamped to the schema bounds; NaN when it has none (Math.min and max keep NaN). */
   const clamped = (i: number): number => {
     if (nulls !== null && nulls[i] !== 0) return Number.NaN;
-    const v = values[i]!;
-    return Math.max(lo, Math.min(v, hi));
+    return Math.max(lo, Math.min(values[i]!, hi));
   };
   const sum = new Float64Array(groupCount);
-  // One tight loop per case, written out: these run over every row of every released aggregate.
-  // The statistics below (DP, review only) go through `clamped`.
-  if (isComplete && range.min >= lo && range.max <= hi) {
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      if (g >= 0) sum[g]! += values[i]!;
-    }
-  } else if (isComplete) {
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      if (g < 0) continue;
-      let v = values[i]!;
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      sum[g]! += v;
-    }
-  } else if (kh && kl && keys) {
-    const rh = keys.hi;
-    const rl = keys.lo;
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      if (g < 0 || (nulls !== null && nulls[i] !== 0)) continue;
-      let v = values[i]!;
-      if (Number.isNaN(v)) continue;
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      n[g]!++;
-      sum[g]! += v;
-      kh[g]! += rh[i]!;
-      kl[g]! += rl[i]!;
-    }
-  } else {
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      if (g < 0 || (nulls !== null && nulls[i] !== 0)) continue;
-      let v = values[i]!;
-      if (Number.isNaN(v)) continue;
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      n[g]!++;
-      sum[g]! += v;
-    }
-  }
-  const sumSq = need.sumSq ? new Float64Array(groupCount) : null;
-  const maxAbs = need.maxAbs ? new Float64Array(groupCount) : null;
-  if (sumSq || maxAbs) {
-    const sq = sumSq ?? new Float64Array(groupCount);
-    const ma = maxAbs ?? new Float64Array(groupCount);
-    for (let i = 0; i < rows; i++) {
-      const g = gid[i]!;
-      const v = clamped(i);
-      if (g < 0 || Number.isNaN(v)) continue;
-      sq[g]! += v * v;
-      const a = Math.abs(v);
-      if (a > ma[g]!) ma[g] = a;
-    }
+  for (let i = 0; i < rows; i++) {
+    const g = gid[i]!;
+    const v = clamped(i);
+    if (g < 0 || Number.isNaN(v)) continue;
+    n[g]!++;
+    sum[g]! += v;
   }
   out.sum = sum;
-  out.sumSq = sumSq;
-  out.maxAbs = maxAbs;
   if (need.m2) {
     const mean = new Float64Array(groupCount);
     for (let g = 0; g < groupCount; g++) mean[g] = n[g]! > 0 ? sum[g]! / n[g]! : 0;
@@ -252,7 +124,7 @@ function columnStats(
     out.m2 = m2;
   }
   if (need.extremes || need.median) {
-    // Host-only statistics: values bucketed by group (counting sort), then each bucket sorted.
+    // Values bucketed by group (counting sort), then each bucket sorted.
     const start = new Float64Array(groupCount + 1);
     for (let g = 0; g < groupCount; g++) start[g + 1] = start[g]! + n[g]!;
     const fill = start.slice(0, groupCount);
@@ -278,33 +150,6 @@ function columnStats(
     out.median = medians;
   }
   return out;
-}
-
-const ranges = new WeakMap<Float64Array, { min: number; max: number; isComplete: boolean }>();
-
-/**
- * The smallest and largest value of a numeric column and whether every row has one (no null, no
- * NaN), computed once per column array: host tables are never modified once loaded.
- */
-function valueRange(values: Float64Array, nulls: Uint8Array | null) {
-  let range = ranges.get(values);
-  if (!range) {
-    let min = Infinity;
-    let max = -Infinity;
-    let isComplete = true;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (Number.isNaN(v) || (nulls !== null && nulls[i] !== 0)) {
-        isComplete = false;
-        continue;
-      }
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    range = { min, max, isComplete };
-    ranges.set(values, range);
-  }
-  return range;
 }
 
 /** Per-row codes of one grouping column (0 = null) with the label of each code. */

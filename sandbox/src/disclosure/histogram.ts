@@ -1,17 +1,8 @@
 import type { TTable } from '../types.ts';
 import { DisclosureError } from './errors.ts';
-import { recordKeys } from './record-keys.ts';
-import { numericColumn, type TNumericColumn } from './table-access.ts';
+import { numericColumn } from './table-access.ts';
 
 export const MAX_BINS = 10_000;
-
-export type THistogramCells = {
-  column: TNumericColumn;
-  /** Rows per bin. */
-  counts: Float64Array;
-  keyHi: Uint32Array | null;
-  keyLo: Uint32Array | null;
-};
 
 export function checkEdges(edges: unknown): number[] {
   const ok =
@@ -29,7 +20,7 @@ export function checkEdges(edges: unknown): number[] {
 }
 
 /**
- * Counts the selected rows' non-null values (clamped to the schema bounds) per bin
+ * Rows per bin: the selected rows' non-null values (clamped to the schema bounds) per bin
  * [e0,e1), …, [e(n-1), en]; values outside [e0, en] fall in no bin.
  */
 export function histogramCells(
@@ -37,14 +28,10 @@ export function histogramCells(
   selection: Uint8Array | null,
   columnName: string,
   edges: number[],
-  cellKeySecret: Uint8Array | null,
-): THistogramCells {
+): Float64Array {
   const column = numericColumn(table, columnName, 'a histogram');
   const bins = edges.length - 1;
   const counts = new Float64Array(bins);
-  const keys = cellKeySecret ? recordKeys(table, cellKeySecret) : null;
-  const kh = keys ? new Uint32Array(bins) : null;
-  const kl = keys ? new Uint32Array(bins) : null;
   const { values, nulls, min: lo, max: hi } = column;
   const first = edges[0]!;
   const last = edges[bins]!;
@@ -64,10 +51,6 @@ export function histogramCells(
       else b = m;
     }
     counts[a]!++;
-    if (keys) {
-      kh![a]! += keys.hi[i]!;
-      kl![a]! += keys.lo[i]!;
-    }
   }
-  return { column, counts, keyHi: kh, keyLo: kl };
+  return counts;
 }

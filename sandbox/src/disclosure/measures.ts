@@ -1,19 +1,13 @@
-import { MEASURE_FNS, type TAggregateRequest, type TTable } from '../types.ts';
+import { MEASURE_FNS, type TAggregateRequest, type TMeasure, type TTable } from '../types.ts';
 import { DisclosureError } from './errors.ts';
 import { emptyNeeds, type TColumnNeeds } from './group-frame.ts';
 import { getColumn } from './table-access.ts';
 
 export type TGroupByRequest = Extract<TAggregateRequest, { kind: 'groupBy' }>;
-export type TMeasure = TGroupByRequest['measures'][number];
 
-/** `count`, or `fn(column)`. */
-export function measureName(m: TMeasure): string {
-  return m.column === undefined ? m.fn : `${m.fn}(${m.column})`;
-}
-
-/** `rows` for a plain count, `col:<c>` for anything computed over the non-null values of c. */
-export function measureFamily(m: TMeasure): string {
-  return m.column === undefined ? 'rows' : `col:${m.column}`;
+/** The released table's header of a measure: the script's name for it, else `fn` or `fn_column`. */
+export function measureLabel(m: TMeasure): string {
+  return m.name ?? (m.column === undefined ? m.fn : `${m.fn}_${m.column}`);
 }
 
 /** Checks a group-by against its table; returns its grouping columns sorted (the frame's). */
@@ -44,12 +38,7 @@ export function checkGroupBy(req: TGroupByRequest, table: TTable): string[] {
 }
 
 /** Adds what a group-by's measures need accumulated to `needs`. */
-export function addNeeds(
-  needs: Map<string, TColumnNeeds>,
-  req: TGroupByRequest,
-  table: TTable,
-  opts: { isDp: boolean; isHost: boolean },
-): void {
+export function addNeeds(needs: Map<string, TColumnNeeds>, req: TGroupByRequest, table: TTable): void {
   for (const m of req.measures) {
     if (m.column === undefined) continue;
     const type = getColumn(table, m.column).type;
@@ -61,13 +50,7 @@ export function addNeeds(
     }
     if (!isNumeric) continue;
     need.sum = true;
-    const b = Object.hasOwn(table.bounds, m.column) ? table.bounds[m.column] : undefined;
-    const isBounded = Number.isFinite(b?.min) && Number.isFinite(b?.max);
-    if (!opts.isHost && !opts.isDp && !isBounded) need.maxAbs = true;
-    if (m.fn === 'variance' || m.fn === 'stddev') {
-      if (opts.isDp && !opts.isHost) need.sumSq = true;
-      else need.m2 = true;
-    }
+    if (m.fn === 'variance' || m.fn === 'stddev') need.m2 = true;
     if (m.fn === 'min' || m.fn === 'max') need.extremes = true;
     if (m.fn === 'median') need.median = true;
   }

@@ -1,6 +1,5 @@
 import type { TTable } from '../types.ts';
 import { DisclosureError } from './errors.ts';
-import { recordKeys } from './record-keys.ts';
 import { numericColumn, type TNumericColumn } from './table-access.ts';
 
 export const MAX_REGRESSORS = 50;
@@ -15,10 +14,6 @@ export type TRegressionCells = {
   mean: Float64Array;
   /** Centered cross products Σ(a−ā)(b−b̄), p×p row-major. */
   cross: Float64Array;
-  /** Largest |v − v̄| per variable: the noise scale of a variable without both bounds. */
-  maxAbsDev: Float64Array;
-  keyHi: Uint32Array | null;
-  keyLo: Uint32Array | null;
 };
 
 export function regressionCells(
@@ -26,7 +21,6 @@ export function regressionCells(
   selection: Uint8Array | null,
   y: string,
   xs: string[],
-  cellKeySecret: Uint8Array | null,
 ): TRegressionCells {
   if (!Array.isArray(xs) || xs.length > MAX_REGRESSORS || new Set([...xs, y]).size !== xs.length + 1) {
     throw new DisclosureError(
@@ -38,9 +32,6 @@ export function regressionCells(
   const p = variables.length;
   const rows = table.rowCount;
   const complete = new Uint8Array(rows);
-  const keys = cellKeySecret ? recordKeys(table, cellKeySecret) : null;
-  const keyHi = new Uint32Array(1);
-  const keyLo = new Uint32Array(1);
   const sum = new Float64Array(p);
   let n = 0;
   const row = new Float64Array(p);
@@ -61,27 +52,18 @@ export function regressionCells(
     complete[i] = 1;
     n++;
     for (let j = 0; j < p; j++) sum[j]! += row[j]!;
-    if (keys) {
-      keyHi[0]! += keys.hi[i]!;
-      keyLo[0]! += keys.lo[i]!;
-    }
   }
   const mean = sum.map((s) => (n > 0 ? s / n : 0));
   const cross = new Float64Array(p * p);
-  const maxAbsDev = new Float64Array(p);
   for (let i = 0; i < rows; i++) {
     if (complete[i] === 0) continue;
-    for (let j = 0; j < p; j++) {
-      row[j] = value(j, i) - mean[j]!;
-      const a = Math.abs(row[j]!);
-      if (a > maxAbsDev[j]!) maxAbsDev[j] = a;
-    }
+    for (let j = 0; j < p; j++) row[j] = value(j, i) - mean[j]!;
     for (let a = 0; a < p; a++) {
       for (let b = a; b < p; b++) cross[a * p + b]! += row[a]! * row[b]!;
     }
   }
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) cross[a * p + b] = cross[b * p + a]!;
-  return { variables, n, mean, cross, maxAbsDev, keyHi: keys ? keyHi : null, keyLo: keys ? keyLo : null };
+  return { variables, n, mean, cross };
 }
 
 /** Pivots of the standardized normal equations below this mean the x columns are collinear. */

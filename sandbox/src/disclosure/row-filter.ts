@@ -1,32 +1,5 @@
-import type { TAggregateRequest, TTable, TWhereClause, TWhereValue } from '../types.ts';
-import { WHERE_OPS } from '../types.ts';
-import { findTable, getColumn } from './table-access.ts';
-
-/**
- * Why an aggregate's rows cannot be trusted for automatic release, or null. Rows chosen by a
- * JavaScript predicate (or a bare bitmap) may depend on the data itself — a script could pick rows
- * by a bit of one person's value and move a count far beyond the noise — so only `where` clauses
- * whose constants are literals of the script or its params pass.
- */
-export function filterProblem(req: TAggregateRequest, allowedLabels: ReadonlySet<string>): string | null {
-  const filter =
-    req.filter ?? (req.selection === null ? { kind: 'all' as const } : { kind: 'predicate' as const });
-  if (filter.kind === 'all') return null;
-  if (filter.kind === 'predicate') {
-    return 'rows chosen by a JavaScript predicate need review; for automatic release choose rows with where() and literal values';
-  }
-  for (const clause of filter.clauses) {
-    if (!WHERE_OPS.includes(clause.op)) return 'a where() clause has an unknown operator';
-    const values = Array.isArray(clause.value) ? clause.value : [clause.value];
-    if (!values.every((v) => isLiteral(v, allowedLabels))) {
-      return 'a where() value is not a literal of the script or its params, so it may come from the data';
-    }
-  }
-  return null;
-}
-
-const isLiteral = (v: TWhereValue, allowed: ReadonlySet<string>) =>
-  v === null || typeof v === 'boolean' || allowed.has(String(v));
+import type { TTable, TWhereClause } from '../types.ts';
+import { getColumn } from './table-access.ts';
 
 /** The host's own selection for `where` clauses, computed on its copy of the table. */
 export function hostSelection(table: TTable, clauses: TWhereClause[]): Uint8Array {
@@ -78,22 +51,4 @@ function matches<T extends string | number>(
       if (op === 'gt') return v > rhs;
       return v >= rhs;
   }
-}
-
-/**
- * The requests with their rows chosen by the host: every row for `all` (whatever bitmap came
- * with it), the host's own evaluation for `where`. Only `predicate` requests, which go to review,
- * keep the script's bitmap.
- */
-export function withHostSelections(
-  requests: TAggregateRequest[],
-  tables: readonly TTable[],
-): TAggregateRequest[] {
-  return requests.map((r) => {
-    if (r.filter?.kind === 'all') return { ...r, selection: null };
-    if (r.filter?.kind === 'where') {
-      return { ...r, selection: hostSelection(findTable(tables, r.table), r.filter.clauses) };
-    }
-    return r;
-  });
 }

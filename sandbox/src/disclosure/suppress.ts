@@ -18,7 +18,8 @@
  * together hold at least minCellCount rows (then "coarse minus released fines" only reveals an
  * aggregate of ≥ minCellCount rows, and a suppressed coarse cell is not the sum of released fines).
  * Repair: while a relation has a suppressed member (fine or coarse) and its suppressed fines hold
- * fewer than minCellCount rows, suppress its smallest released fine cell (fewest rows; ties: the
+ * fewer than minCellCount rows (or are a single cell suppressed by the dominance rule, whose sum
+ * would otherwise follow from the total), suppress its smallest released fine cell (fewest rows; ties: the
  * first cell). Relations are repaired in turn until a whole pass changes nothing; suppression only
  * grows, so this terminates. Example: counts A=50, B=30, C=1 under a known total: C is primary,
  * its relation holds 1 < 10 suppressed rows, so B (30) is suppressed too, and total−A = B+C.
@@ -39,6 +40,11 @@ export type TFamilyCells = {
   state: Uint8Array;
   /** Why each suppressed cell is suppressed. */
   why: string[];
+  /**
+   * Cells suppressed by the dominance rule: hiding enough rows does not protect them (their sum is
+   * one contributor's), so a relation holding one needs a second suppressed cell besides.
+   */
+  dominated?: Uint8Array;
 };
 
 export type TRelation = {
@@ -73,16 +79,20 @@ export function suppressSecondary(relations: TRelation[], minCellCount: number):
 function repair(r: TRelation, minCellCount: number): boolean {
   const { size, state, why } = r.fines;
   let hidden = 0;
+  let suppressed = 0;
+  let isDominated = false;
   let anySuppressed = r.coarse !== null && r.coarse.cells.state[r.coarse.cell] !== RELEASED;
   for (let j = 0; j < r.fineCells.length; j++) {
     const c = r.fineCells[j]!;
     if (state[c] !== RELEASED) {
       anySuppressed = true;
       hidden += size[c]!;
+      suppressed++;
+      if (r.fines.dominated?.[c]) isDominated = true;
     }
   }
   let changed = false;
-  while (anySuppressed && hidden < minCellCount) {
+  while (anySuppressed && (hidden < minCellCount || (isDominated && suppressed < 2))) {
     let best = -1;
     for (let j = 0; j < r.fineCells.length; j++) {
       const c = r.fineCells[j]!;
@@ -92,6 +102,7 @@ function repair(r: TRelation, minCellCount: number): boolean {
     state[best] = SECONDARY;
     why[best] = `protects a suppressed cell against ${r.against}`;
     hidden += size[best]!;
+    suppressed++;
     changed = true;
   }
   return changed;

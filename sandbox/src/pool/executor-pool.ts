@@ -1,19 +1,26 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TExecuted, TReleaseMode } from '../execute.ts';
-import type { TRunInput, TTable } from '../types.ts';
+import type { TCharger, TExecuted, TExecuteInput } from '../execute.ts';
+import type { TSandboxErrorCode, TTable } from '../types.ts';
 import type { TExecutorRequest, TExecutorResponse } from './executor-main.ts';
 
 const EXECUTOR = fileURLToPath(new URL('./executor-main.ts', import.meta.url));
+const MB = 1024 * 1024;
 
-export type TPoolRun = {
+/**
+ * A run's table by key; `load` is called only when the chosen process does not hold it. If it
+ * throws, the run fails with SANDBOX_HOST_ERROR and a message that does not repeat the error (which
+ * may name files): log it in `load`.
+ */
+export type TPoolTable = { key: string; load: () => Promise<TTable> };
+
+export type TPoolRun = Pick<TExecuteInput, 'script' | 'params' | 'limits' | 'kind' | 'release'> & {
   runId: string;
-  script: string;
-  params: unknown;
-  limits: TRunInput['limits'];
-  release: TReleaseMode;
-  /** The run's tables by key; `load` is called only when the chosen process does not hold the table. */
-  tables: { key: string; load: () => Promise<TTable> }[];
+  /** The tables the script sees and those released numbers come from (see `executeRun`). */
+  scriptTables: TPoolTable[];
+  hostTables: TPoolTable[];
+  /** The budget, asked by the executor before each release; absent: releases are not charged. */
+  charge?: TCharger;
 };
 
 export type TExecutorPoolOptions = {
@@ -22,7 +29,18 @@ export type TExecutorPoolOptions = {
   processMemoryMb?: number;
   /** Table cache budget of each process. */
   cacheBytes?: number;
-  /** Extra time past a run's wall limit before its process is killed. */
+  /** The largest `limits.memoryMb` of the runs given to the pool (default 256); sizes `rssLimitBytes`. */
+  isolateMemoryMb?: number;
+  /**
+   * Resident memory above which an executor retires after answering its run, so that none grows
+   * without bound. Default: its heap limit, its cache, twice an isolate's memory (isolated-vm's limit
+   * is a guideline) and 256 MB for Node itself.
+   */
+  rssLimitBytes?: number;
+  /**
+   * Extra time past a run's wall limit before its process is killed. Keep it above a second: an
+   * executor whose isolate ignores termination answers about a second after the watchdog ended the run.
+   */
   graceMs?: number;
 };
 
@@ -41,15 +59,24 @@ type TExecutor = {
 /**
  * Executor processes that run isolates, one run each at a time. An executor that crashes or is
  * killed (out of memory, past its wall limit) fails only its own run and is replaced; the caller
- * and the other executors carry on.
+ * and the other executors carry on. One that lost control of an isolate, or whose memory grew past
+ * `rssLimitBytes`, answers its run saying it retires: it gets no other and is replaced at once.
  */
 export function createExecutorPool(opts: TExecutorPoolOptions) {
   const executors: TExecutor[] = [];
   const waiting: { job: TPoolRun; resolve: (o: TExecuted) => void }[] = [];
   let isClosed = false;
 
+  const cacheBytes = opts.cacheBytes ?? 1024 ** 3;
+  const processMemoryMb = opts.processMemoryMb ?? 2048;
+  const rssLimitBytes =
+    opts.rssLimitBytes ?? (processMemoryMb + 2 * (opts.isolateMemoryMb ?? 256) + 256) * MB + cacheBytes;
+
   const failed = (
-    code: 'SANDBOX_CRASHED' | 'SANDBOX_TIMEOUT' | 'SANDBOX_MEMORY',
+    code: Extract<
+      TSandboxErrorCode,
+      'SANDBOX_CRASHED' | 'SANDBOX_TIMEOUT' | 'SANDBOX_MEMORY' | 'SANDBOX_HOST_ERROR'
+    >,
     message: string,
   ): TExecuted => ({
     output: {
@@ -58,15 +85,20 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       errorMessage: message,
       logs: [],
       usage: { cpuMs: 0, wallMs: 0, peakHeapBytes: 0 },
+      touched: [],
     },
-    decision: null,
+    outcome: null,
   });
 
   function spawn(): TExecutor {
     const child = fork(EXECUTOR, [], {
       serialization: 'advanced',
-      execArgv: [`--max-old-space-size=${opts.processMemoryMb ?? 2048}`],
-      env: { ...process.env, ENCLAVE_EXECUTOR_CACHE_BYTES: String(opts.cacheBytes ?? 1024 ** 3) },
+      execArgv: [`--max-old-space-size=${processMemoryMb}`],
+      env: {
+        ...process.env,
+        ENCLAVE_EXECUTOR_CACHE_BYTES: String(cacheBytes),
+        ENCLAVE_EXECUTOR_RSS_LIMIT_BYTES: String(rssLimitBytes),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const ex: TExecutor = { child, isReady: false, busy: null, cached: new Set() };
@@ -82,23 +114,41 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       pump();
       return;
     }
+    if (m.type === 'retiring') {
+      // It started no run after saying so; one sent meanwhile fails when it exits.
+      replace(ex);
+      pump();
+      return;
+    }
     if (!ex.busy || ex.busy.runId !== m.runId) return;
     if (m.type === 'missing') {
       for (const k of m.keys) ex.cached.delete(k);
       return;
     }
+    if (m.type !== 'done') return;
     ex.cached = new Set(m.cachedKeys);
     const { resolve, timer, onMissing } = ex.busy;
     clearTimeout(timer);
     if (onMissing) ex.child.off('message', onMissing);
     ex.busy = null;
+    if (m.isRetiring) replace(ex);
     resolve(m.executed);
     pump();
   }
 
-  function onExit(ex: TExecutor, code: number | null, signal: NodeJS.Signals | null) {
+  /**
+   * Takes an executor out of the pool and starts another in its place. Idempotent; the process is
+   * killed in case it has not ended itself (a retiring executor does).
+   */
+  function replace(ex: TExecutor) {
     const i = executors.indexOf(ex);
-    if (i >= 0) executors.splice(i, 1);
+    if (i < 0) return;
+    executors.splice(i, 1);
+    if (ex.child.exitCode === null && ex.child.signalCode === null) ex.child.kill('SIGKILL');
+    if (!isClosed) executors.push(spawn());
+  }
+
+  function onExit(ex: TExecutor, code: number | null, signal: NodeJS.Signals | null) {
     if (ex.busy) {
       clearTimeout(ex.busy.timer);
       const isOom = code === 134 || signal === 'SIGABRT';
@@ -109,9 +159,8 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       );
       ex.busy = null;
     }
-    if (!isClosed) {
-      executors.push(spawn());
-    }
+    replace(ex);
+    pump();
   }
 
   async function dispatch(ex: TExecutor, job: TPoolRun, resolve: (o: TExecuted) => void) {
@@ -126,38 +175,78 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       job.limits.wallMs + (opts.graceMs ?? 5_000),
     );
     ex.busy = { runId: job.runId, resolve, timer };
+    const tables = [...job.scriptTables, ...job.hostTables];
+    const loaded = new Map<string, TTable>();
     try {
-      const tables: TExecutorRequest['tables'] = [];
-      for (const t of job.tables) {
-        tables.push(ex.cached.has(t.key) ? { key: t.key } : { key: t.key, table: await t.load() });
+      for (const t of tables)
+        if (!ex.cached.has(t.key) && !loaded.has(t.key)) loaded.set(t.key, await t.load());
+    } catch {
+      return failOnHost(ex, job.runId, "The run's tables could not be loaded.");
+    }
+    // Answered meanwhile: past its wall limit, or the executor ended.
+    if (ex.busy?.runId !== job.runId) return;
+    const sent = (list: TPoolTable[]) =>
+      list.map((t) => (loaded.has(t.key) ? { key: t.key, table: loaded.get(t.key)! } : { key: t.key }));
+    const request: TExecutorRequest = {
+      type: 'run',
+      runId: job.runId,
+      script: job.script,
+      params: job.params,
+      limits: job.limits,
+      kind: job.kind,
+      release: job.release,
+      scriptTables: sent(job.scriptTables),
+      hostTables: sent(job.hostTables),
+      isCharged: job.charge !== undefined,
+    };
+    // A process that evicted a table it was thought to hold answers `missing`: send everything
+    // then. A release asks for its charge: ask the budget and answer.
+    const onRequest = async (m: TExecutorResponse) => {
+      if (m.type === 'charge' && m.runId === job.runId) {
+        const charge = job.charge
+          ? await job.charge(m.statistics).catch(() => ({
+              ok: false as const,
+              code: 'SANDBOX_HOST_ERROR',
+              message: 'the privacy budget could not be charged',
+            }))
+          : { ok: true as const, epsilon: 0, cached: 0 };
+        ex.child.send({ type: 'charged', runId: job.runId, seq: m.seq, charge } satisfies TExecutorRequest);
+        return;
       }
-      const request: TExecutorRequest = {
-        type: 'run',
-        runId: job.runId,
-        script: job.script,
-        params: job.params,
-        limits: job.limits,
-        release: job.release,
-        tables,
-      };
-      // A process that evicted a table it was thought to hold answers `missing`; send everything then.
-      const onMissing = async (m: TExecutorResponse) => {
-        if (m.type !== 'missing' || m.runId !== job.runId) return;
-        ex.child.off('message', onMissing);
-        const full = await Promise.all(job.tables.map(async (t) => ({ key: t.key, table: await t.load() })));
-        ex.child.send({ ...request, tables: full });
-      };
-      if (ex.busy?.runId === job.runId) ex.busy.onMissing = onMissing;
-      ex.child.on('message', onMissing);
+      if (m.type !== 'missing' || m.runId !== job.runId) return;
+      const full = async (list: TPoolTable[]) =>
+        Promise.all(list.map(async (t) => ({ key: t.key, table: await t.load() })));
+      try {
+        ex.child.send({
+          ...request,
+          scriptTables: await full(job.scriptTables),
+          hostTables: await full(job.hostTables),
+        });
+      } catch {
+        failOnHost(ex, job.runId, "The run's tables could not be loaded.");
+      }
+    };
+    ex.busy.onMissing = onRequest;
+    ex.child.on('message', onRequest);
+    try {
       ex.child.send(request, (err) => {
         if (err) ex.child.kill('SIGKILL');
       });
-    } catch (err) {
-      clearTimeout(timer);
-      ex.busy = null;
-      resolve(failed('SANDBOX_CRASHED', `could not load the run's tables: ${String(err)}`));
-      pump();
+    } catch {
+      // Not serialisable (the caller's params): nothing ran.
+      failOnHost(ex, job.runId, 'The run could not be handed to an executor.');
     }
+  }
+
+  /** The host side failed before the executor ran anything: the run fails, the executor is free. */
+  function failOnHost(ex: TExecutor, runId: string, message: string) {
+    if (ex.busy?.runId !== runId) return;
+    const { resolve, timer, onMissing } = ex.busy;
+    clearTimeout(timer);
+    if (onMissing) ex.child.off('message', onMissing);
+    ex.busy = null;
+    resolve(failed('SANDBOX_HOST_ERROR', message));
+    pump();
   }
 
   function pump() {
@@ -166,7 +255,9 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       if (idle.length === 0) return;
       const next = waiting.shift()!;
       // An executor that holds the run's tables spares a load and a copy of them.
-      const warm = idle.find((e) => next.job.tables.every((t) => e.cached.has(t.key)));
+      const warm = idle.find((e) =>
+        [...next.job.scriptTables, ...next.job.hostTables].every((t) => e.cached.has(t.key)),
+      );
       void dispatch(warm ?? idle[0]!, next.job, next.resolve);
     }
   }

@@ -1,7 +1,9 @@
+import { DisclosureError, planRelease } from '../disclosure/index.ts';
 import {
   MEASURE_FNS,
   type TAggregateRequest,
-  type TMeasureFn,
+  type TBounds,
+  type TMeasure,
   type TRowFilter,
   type TTable,
   type TWhereClause,
@@ -22,6 +24,7 @@ export const AGGREGATE_CAPS = {
   maxSpecChars: 1024 * 1024,
   maxWhereClauses: 64,
   maxInValues: 10_000,
+  maxNameChars: 200,
 } as const;
 
 const NUMERIC_TYPES = new Set(['integer', 'number']);
@@ -83,6 +86,21 @@ function checkFilter(raw: unknown, table: TTable, bitmap: Uint8Array | null): TR
   return { kind: 'where', clauses };
 }
 
+/** `{ min, max }` of finite numbers with min < max, or an error. */
+function checkBounds(raw: unknown, what: string): TBounds | { error: string } {
+  const ok =
+    isPlainObject(raw) &&
+    Object.keys(raw).every((k) => k === 'min' || k === 'max') &&
+    typeof raw.min === 'number' &&
+    typeof raw.max === 'number' &&
+    Number.isFinite(raw.min) &&
+    Number.isFinite(raw.max) &&
+    raw.min < raw.max;
+  return ok
+    ? { min: raw.min as number, max: raw.max as number }
+    : { error: `${what}: bounds must be { min, max }, finite numbers with min < max.` };
+}
+
 /**
  * Turns what the in-isolate SDK sent (a JSON spec and a selection bitmap, both copies) into a
  * validated `TAggregateRequest` with the host-issued `id`, or a message for the script. Nothing
@@ -91,6 +109,31 @@ function checkFilter(raw: unknown, table: TTable, bitmap: Uint8Array | null): TR
  * recorded `filter` must agree with it.
  */
 export function checkAggregateRequest(
+  tables: ReadonlyMap<string, TTable>,
+  id: number,
+  specJson: unknown,
+  selection: unknown,
+  kind: 'aggregate' | 'rows' = 'rows',
+): TChecked {
+  const checked = checkShape(tables, id, specJson, selection);
+  if (!checked.ok || kind === 'rows') return checked;
+  // An aggregate run's requests are evaluated on the real rows by host code: refuse now, while the
+  // script can still be told why, what the host could not release.
+  try {
+    planRelease([checked.request], [tables.get(checked.request.table)!], {
+      epsilon: 1,
+      dominanceN: null,
+      rows: 'where',
+    });
+  } catch (e) {
+    if (e instanceof DisclosureError)
+      return { ok: false, message: `${e.message[0]!.toUpperCase()}${e.message.slice(1)}.` };
+    throw e;
+  }
+  return checked;
+}
+
+function checkShape(
   tables: ReadonlyMap<string, TTable>,
   id: number,
   specJson: unknown,
@@ -161,22 +204,43 @@ export function checkAggregateRequest(
       if (!Array.isArray(raw) || raw.length === 0 || raw.length > AGGREGATE_CAPS.maxMeasures) {
         return refuse(`An aggregate needs 1 to ${AGGREGATE_CAPS.maxMeasures} measures.`);
       }
-      const measures: { fn: TMeasureFn; column?: string }[] = [];
+      const measures: TMeasure[] = [];
+      const names = new Set<string>();
       for (const m of raw) {
         if (!isPlainObject(m) || typeof m.fn !== 'string' || !MEASURES.has(m.fn)) {
           return refuse(`Unknown measure; use one of ${MEASURE_FNS.join(', ')}.`);
         }
-        const fn = m.fn as TMeasureFn;
-        if (Object.keys(m).some((k) => k !== 'fn' && k !== 'column'))
+        const fn = m.fn as TMeasure['fn'];
+        if (Object.keys(m).some((k) => k !== 'fn' && k !== 'column' && k !== 'name' && k !== 'bounds'))
           return refuse('The measure is malformed.');
-        if (fn === 'count') {
-          if (m.column !== undefined) return refuse("'count' takes no column.");
-          measures.push({ fn });
-          continue;
+        const measure: TMeasure = { fn };
+        if (m.name !== undefined) {
+          if (
+            typeof m.name !== 'string' ||
+            m.name.length === 0 ||
+            m.name.length > AGGREGATE_CAPS.maxNameChars
+          ) {
+            return refuse(
+              `A measure's name must be a string of 1 to ${AGGREGATE_CAPS.maxNameChars} characters.`,
+            );
+          }
+          if (names.has(m.name) || groupBy.includes(m.name))
+            return refuse(`The name ${JSON.stringify(m.name)} is used twice.`);
+          names.add(m.name);
+          measure.name = m.name;
         }
-        const checked = column(m.column, true, `${fn}()`);
-        if (typeof checked !== 'string') return refuse(checked.error);
-        measures.push({ fn, column: checked });
+        if (m.column !== undefined) {
+          const checked = column(m.column, fn !== 'count', `${fn}()`);
+          if (typeof checked !== 'string') return refuse(checked.error);
+          measure.column = checked;
+        } else if (fn !== 'count') return refuse(`${fn}() needs a column.`);
+        if (m.bounds !== undefined) {
+          if (fn === 'count') return refuse("'count' takes no bounds.");
+          const bounds = checkBounds(m.bounds, `${fn}(${JSON.stringify(measure.column)})`);
+          if ('error' in bounds) return refuse(bounds.error);
+          measure.bounds = bounds;
+        }
+        measures.push(measure);
       }
       return {
         ok: true,
@@ -217,9 +281,36 @@ export function checkAggregateRequest(
       if (!Array.isArray(x)) return refuse(x.error);
       if (x.length === 0) return refuse('regression() needs at least one x column.');
       if (x.includes(y)) return refuse('regression(): y cannot also be an x column.');
+      let bounds: Record<string, TBounds> | undefined;
+      if (spec.bounds !== undefined) {
+        if (!isPlainObject(spec.bounds))
+          return refuse('regression(): bounds must be { column: { min, max } }.');
+        bounds = {};
+        for (const [c, b] of Object.entries(spec.bounds)) {
+          if (c !== y && !x.includes(c))
+            return refuse(`regression(): bounds given for ${JSON.stringify(c)}, which is not y or an x.`);
+          const checked = checkBounds(b, `regression(${JSON.stringify(c)})`);
+          if ('error' in checked) return refuse(checked.error);
+          Object.defineProperty(bounds, c, {
+            value: checked,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+      }
       return {
         ok: true,
-        request: { id, kind: 'regression', table: table.name, selection: bitmap, filter, y, x },
+        request: {
+          id,
+          kind: 'regression',
+          table: table.name,
+          selection: bitmap,
+          filter,
+          y,
+          x,
+          ...(bounds ? { bounds } : {}),
+        },
       };
     }
     default:

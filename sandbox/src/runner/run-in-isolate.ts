@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import ivm from 'isolated-vm';
+import { computeAggregate, type THostAggregate } from '../disclosure/index.ts';
 import { SDK_FILENAME, SDK_SOURCE } from '../sdk/sdk-source.ts';
 import type {
   TAggregateRequest,
@@ -18,15 +19,36 @@ export const LOG_CAPS = { maxLines: 1000, maxLineChars: 2000 } as const;
 const MAX_ERROR_CHARS = 4000;
 /** How often the watchdog reads the isolate's CPU time and heap. */
 const POLL_MS = 10;
+/**
+ * How long an isolate the watchdog ended may take to stop. Terminated JavaScript stops within a few
+ * milliseconds; a native loop that ignores termination goes on, holding its thread and memory.
+ */
+const WIND_DOWN_MS = 1000;
 /** The operator's code is compiled under this name; error locations refer to it. */
 const SCRIPT_FILENAME = 'script.js';
 
+/** What the host answers a script's `handle.release(epsilon)`: the released aggregate, or why not. */
+export type TInterimRelease = (
+  request: TAggregateRequest,
+  epsilon: number,
+) => Promise<{ ok: true; value: unknown } | { ok: false; message: string }>;
+
 export type TRunOptions = {
   /**
-   * isolated-vm lost control of an isolate: a native loop that ignored termination (its thread is
-   * then suspended for good) or a V8 out-of-memory. The run still ends with a failure code, but the
-   * process keeps the stuck thread and its memory, so a worker should finish and exit. May be called
-   * after the run's promise has settled. Default: a process warning.
+   * `aggregate`: the tables are dummy data and every aggregate must be one the host can release
+   * (refused at once otherwise); `rows`: anything goes, the output is reviewed. Default `rows`.
+   */
+  kind?: 'aggregate' | 'rows';
+  /** Serves `handle.release(epsilon)`; without it the call is refused. */
+  release?: TInterimRelease;
+  /**
+   * The process lost control of the run's isolate: isolated-vm reported a catastrophic error (a
+   * native loop that ignored termination, whose thread it then suspends for good, or a V8
+   * out-of-memory), or the isolate was still running a second after the watchdog ended the run (the
+   * same native loop, seen before isolated-vm gives up on it). The run still ends with a failure
+   * code, but the process keeps the stuck thread and its memory, so a worker should answer the run,
+   * take no other and end itself. Called before the run's promise settles when the run saw it;
+   * isolated-vm may call it again later. Default: a process warning.
    */
   onCatastrophicError?: (message: string) => void;
 };
@@ -59,6 +81,7 @@ export async function runInIsolate(input: TRunInput, options: TRunOptions = {}):
   const tables = checkInput(input);
   const params = JSON.parse(JSON.stringify(input.params ?? null)) as unknown;
   const { limits } = input;
+  const startedAt = performance.now();
 
   const logs: string[] = [];
   const aggregates: TAggregateRequest[] = [];
@@ -71,14 +94,23 @@ export async function runInIsolate(input: TRunInput, options: TRunOptions = {}):
     settleKilled = resolve;
   });
 
+  let hasLostControl = false;
+  const reportLostControl = (message: string) => {
+    hasLostControl = true;
+    (options.onCatastrophicError ?? warnCatastrophe)(message);
+  };
   const isolate = new ivm.Isolate({
     memoryLimit: limits.memoryMb,
     onCatastrophicError: (message) => {
-      stop({
-        code: /out-of-memory/i.test(message) ? 'SANDBOX_MEMORY' : 'SANDBOX_CRASHED',
+      const isOutOfMemory = /out-of-memory/i.test(message);
+      const lost: TFailure = {
+        code: isOutOfMemory ? 'SANDBOX_MEMORY' : 'SANDBOX_CRASHED',
         message: `The sandbox lost control of the script (${message}).`,
-      });
-      (options.onCatastrophicError ?? warnCatastrophe)(message);
+      };
+      // Running out of memory is what happened, whatever the watchdog saw first.
+      if (isOutOfMemory && isOpen && failure) failure = lost;
+      stop(lost);
+      reportLostControl(message);
     },
   });
 
@@ -109,6 +141,9 @@ export async function runInIsolate(input: TRunInput, options: TRunOptions = {}):
     disposeIsolate();
     settleKilled(f);
   };
+
+  /** A failure decided after `o` (a catastrophic out-of-memory overrides the watchdog) is the answer. */
+  const withLatestFailure = (o: TOutcome): TOutcome => (!o.ok && failure ? { ok: false, ...failure } : o);
 
   let isHeapSampling = false;
   const poll = setInterval(() => {
@@ -144,21 +179,48 @@ export async function runInIsolate(input: TRunInput, options: TRunOptions = {}):
     limits.wallMs,
   );
 
-  const bridge = createBridge(input, tables, logs, aggregates, () => isOpen);
+  const touched = new Set<string>();
+  const bridge = createBridge(input, tables, logs, aggregates, touched, options, () => isOpen);
+  const progress: TProgress = { phase: 'setup' };
   try {
-    const execution = execute(isolate, input, params, bridge, addHeapSample).catch(
-      (error: unknown): TOutcome =>
-        failure ? { ok: false, ...failure } : mapIsolateError(error, isolate.isDisposed, limits.memoryMb),
-    );
-    const outcome: TOutcome = await Promise.race([
+    let hasStopped = false;
+    const execution = execute(isolate, input, params, bridge, addHeapSample, options.kind, progress)
+      .catch(
+        (error: unknown): TOutcome =>
+          failure
+            ? { ok: false, ...failure }
+            : classifyIsolateError(error, {
+                phase: progress.phase,
+                isDisposed: isolate.isDisposed,
+                isPastWall: performance.now() - startedAt >= limits.wallMs,
+                limits,
+              }),
+      )
+      .finally(() => {
+        hasStopped = true;
+      });
+    const raced: TOutcome = await Promise.race([
       execution,
       killed.then((f): TOutcome => ({ ok: false, ...f })),
     ]);
+    if (!hasStopped && !(await settlesWithin(execution, WIND_DOWN_MS)) && !hasLostControl) {
+      reportLostControl(
+        `the isolate was still running ${WIND_DOWN_MS} ms after the run ended: it ignores termination`,
+      );
+    }
+    const outcome = withLatestFailure(raced);
     sampleTimes();
     if (outcome.ok) {
       const forged = findForgedMarker(outcome.result, new Set(aggregates.map((a) => a.id)));
       if (forged === null)
-        return { ok: true, result: outcome.result, aggregates, logs: [...logs], usage: { ...usage } };
+        return {
+          ok: true,
+          result: outcome.result,
+          aggregates,
+          logs: [...logs],
+          usage: { ...usage },
+          touched: [...touched],
+        };
       const message = `The result cannot be released: ${forged}.`;
       return {
         ok: false,
@@ -166,6 +228,7 @@ export async function runInIsolate(input: TRunInput, options: TRunOptions = {}):
         errorMessage: message,
         logs: [...logs],
         usage: { ...usage },
+        touched: [...touched],
       };
     }
     return {
@@ -174,6 +237,7 @@ export async function runInIsolate(input: TRunInput, options: TRunOptions = {}):
       errorMessage: outcome.message,
       logs: [...logs],
       usage: { ...usage },
+      touched: [...touched],
     };
   } finally {
     isOpen = false;
@@ -187,30 +251,63 @@ type TBridge = {
   record: (specJson: unknown, selection: unknown) => number | string;
   log: (line: unknown) => void;
   column: (tableIndex: unknown, name: unknown, part: unknown) => unknown;
+  preview: (id: unknown) => string;
+  release: (id: unknown, epsilon: unknown) => Promise<string>;
 };
 
 /**
- * The three functions the SDK may call. They run on the host, so they never throw (an exception
- * would carry the host's stack trace into the isolate) and return only primitives or copies.
+ * The functions the SDK may call. They run on the host, so they never throw (an exception would
+ * carry the host's stack trace into the isolate) and return only primitives or copies. `preview`
+ * and `release` answer 'R' + JSON or 'E' + a message for the script.
  */
 function createBridge(
   input: TRunInput,
   tables: ReadonlyMap<string, TTable>,
   logs: string[],
   aggregates: TAggregateRequest[],
+  touched: Set<string>,
+  options: TRunOptions,
   isOpen: () => boolean,
 ): TBridge {
   let nextId = 1;
   let selectionBytes = 0;
+  const recorded = (id: unknown) =>
+    typeof id === 'number' ? aggregates.find((a) => a.id === id) : undefined;
   return {
+    preview(id) {
+      try {
+        const request = recorded(id);
+        if (!isOpen() || !request) return 'EThe aggregate is unknown.';
+        return `R${JSON.stringify(previewOf(request, computeAggregate(request, input.tables)))}`;
+      } catch {
+        return 'EThe preview could not be computed.';
+      }
+    },
+    async release(id, epsilon) {
+      try {
+        const request = recorded(id);
+        if (!isOpen() || !request) return 'EThe aggregate is unknown.';
+        if (!options.release || options.kind !== 'aggregate') {
+          return 'Erelease() is for aggregate runs; a row run’s output is reviewed as a whole.';
+        }
+        if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon))
+          return 'EThe epsilon is not valid.';
+        const out = await options.release(request, epsilon);
+        if (!isOpen()) return 'EThe run has ended.';
+        return out.ok ? `R${JSON.stringify(out.value)}` : `E${out.message}`;
+      } catch {
+        return 'EThe release could not be computed.';
+      }
+    },
     record(specJson, selection) {
       try {
         if (!isOpen()) return 'The run has ended.';
         if (aggregates.length >= AGGREGATE_CAPS.maxRequests) {
           return `Too many aggregates in one run (at most ${AGGREGATE_CAPS.maxRequests}).`;
         }
-        const checked = checkAggregateRequest(tables, nextId, specJson, selection);
+        const checked = checkAggregateRequest(tables, nextId, specJson, selection, options.kind);
         if (!checked.ok) return checked.message;
+        touched.add(checked.request.table);
         const bytes = checked.request.selection?.byteLength ?? 0;
         if (selectionBytes + bytes > AGGREGATE_CAPS.maxSelectionBytes) {
           return 'Too many filtered aggregates in one run: their row selections exceed the limit.';
@@ -237,6 +334,7 @@ function createBridge(
         if (!isOpen() || typeof tableIndex !== 'number' || typeof name !== 'string') return null;
         const table = input.tables[tableIndex];
         if (!table || !Object.hasOwn(table.columns, name)) return null;
+        touched.add(table.name);
         const data = table.columns[name]!;
         let value: Uint8Array | Float64Array | Int32Array | string[] | null = null;
         if ('codes' in data) {
@@ -254,25 +352,41 @@ function createBridge(
   };
 }
 
+/**
+ * Where a run is: setting up the isolate (host code only), compiling the script and running its top
+ * level, or running it. A failure while setting up is the host's; a later one is the script's unless
+ * the host saw a limit reached.
+ */
+type TProgress = { phase: 'setup' | 'compile' | 'script' };
+
 async function execute(
   isolate: ivm.Isolate,
   input: TRunInput,
   params: unknown,
   bridge: TBridge,
   addHeapSample: (h: ivm.HeapStatistics) => void,
+  kind: TRunOptions['kind'],
+  progress: TProgress,
 ): Promise<TOutcome> {
   const { limits } = input;
   const context = await isolate.createContext();
   const meta = input.tables.map((t) => ({
     name: t.name,
     rowCount: t.rowCount,
-    columns: Object.entries(t.columns).map(([name, c]) => ({ name, type: c.type })),
+    columns: Object.entries(t.columns).map(([name, c]) => ({
+      name,
+      type: c.type,
+      schema: columnSchema(t, name),
+    })),
   }));
   const config = {
     maxResultBytes: limits.maxResultBytes,
     maxLogLines: LOG_CAPS.maxLines,
     maxLogLineChars: LOG_CAPS.maxLineChars,
     maxErrorChars: MAX_ERROR_CHARS,
+    kind: kind ?? 'rows',
+    // What an aggregate run's clocks show throughout (see the SDK's freezeClock).
+    now: Date.now(),
   };
   const sdk = await compileSdk(isolate);
   const factory = (await sdk.run(context, {
@@ -285,6 +399,9 @@ async function execute(
       new ivm.Callback(bridge.record),
       new ivm.Callback(bridge.log),
       new ivm.Callback(bridge.column),
+      new ivm.Callback(bridge.preview),
+      // A reference rather than a callback: the isolate awaits the host's promise through it.
+      new ivm.Reference(bridge.release),
       JSON.stringify(meta),
       new ivm.ExternalCopy(params).copyInto({ release: true }),
       JSON.stringify(config),
@@ -293,17 +410,17 @@ async function execute(
   )) as ivm.Reference<unknown>;
 
   addHeapSample(await isolate.getHeapStatistics());
-  let main: ivm.Reference<unknown>;
-  try {
-    const script = await isolate.compileScript(`(async function () {\n${input.script}\n})`, {
-      filename: SCRIPT_FILENAME,
-      lineOffset: -1,
-    });
-    main = (await script.run(context, { reference: true, timeout: limits.wallMs })) as ivm.Reference<unknown>;
-  } catch (error) {
-    return scriptFailure(error, isolate.isDisposed, limits.memoryMb);
-  }
+  progress.phase = 'compile';
+  const script = await isolate.compileScript(`(async function () {\n${input.script}\n})`, {
+    filename: SCRIPT_FILENAME,
+    lineOffset: -1,
+  });
+  const main = (await script.run(context, {
+    reference: true,
+    timeout: limits.wallMs,
+  })) as ivm.Reference<unknown>;
 
+  progress.phase = 'script';
   const raw: unknown = await runner.apply(undefined, [main.derefInto()], {
     result: { promise: true, copy: true },
     timeout: limits.wallMs,
@@ -313,7 +430,7 @@ async function execute(
   } catch {
     // Disposed meanwhile: the watchdog has the answer.
   }
-  return decodeResult(raw, limits.maxResultBytes);
+  return decodeResult(raw, limits);
 }
 
 /** V8's code cache of the SDK, made by the first run of this process: later runs skip most of its compilation. */
@@ -344,14 +461,17 @@ async function compileSdk(isolate: ivm.Isolate): Promise<ivm.Script> {
 }
 
 /** Reads what `runMain` returned: 'R' + JSON, 'E' script error, 'I' invalid result, 'T' too large. */
-function decodeResult(raw: unknown, maxResultBytes: number): TOutcome {
-  if (typeof raw !== 'string' || raw.length === 0) {
-    return fail('SANDBOX_INVALID_RESULT', 'The script did not produce a result.');
-  }
+function decodeResult(raw: unknown, limits: TRunInput['limits']): TOutcome {
+  const { maxResultBytes } = limits;
+  // runMain returns nothing else, whatever the script does: anything else is the SDK's fault.
+  const unreadable = () => fail('SANDBOX_HOST_ERROR', "The sandbox could not read the script's result.");
+  if (typeof raw !== 'string' || raw.length === 0) return unreadable();
   const body = raw.slice(1);
   switch (raw[0]) {
-    case 'E':
-      return fail('SANDBOX_SCRIPT_ERROR', cap(body));
+    case 'E': {
+      const memory = allocationFailure(body, limits.memoryMb);
+      return memory ? { ok: false, ...memory } : fail('SANDBOX_SCRIPT_ERROR', cap(body));
+    }
     case 'T':
       return fail('SANDBOX_RESULT_TOO_LARGE', `The result is too large: ${cap(body)}.`);
     case 'I':
@@ -359,7 +479,7 @@ function decodeResult(raw: unknown, maxResultBytes: number): TOutcome {
     case 'R':
       break;
     default:
-      return fail('SANDBOX_INVALID_RESULT', 'The script did not produce a result.');
+      return unreadable();
   }
   if (body.length > maxResultBytes || Buffer.byteLength(body, 'utf8') > maxResultBytes) {
     return fail('SANDBOX_RESULT_TOO_LARGE', `The result is too large: more than ${maxResultBytes} bytes.`);
@@ -398,19 +518,38 @@ export function findForgedMarker(result: unknown, issued: ReadonlySet<number>): 
   return null;
 }
 
-function scriptFailure(error: unknown, isDisposed: boolean, memoryMb: number): TOutcome {
-  const mapped = mapIsolateError(error, isDisposed, memoryMb);
-  if (mapped.ok || mapped.code !== 'SANDBOX_CRASHED') return mapped;
-  return fail('SANDBOX_SCRIPT_ERROR', describeHostError(error));
-}
-
-/** What an error thrown by isolated-vm itself (not caught inside the isolate) means for the run. */
-function mapIsolateError(error: unknown, isDisposed: boolean, memoryMb: number): TOutcome {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/memory limit/i.test(message)) return { ok: false, ...memoryFailure(memoryMb) };
-  if (/timed out/i.test(message)) return fail('SANDBOX_TIMEOUT', 'The script ran out of time.');
-  if (isDisposed) return { ok: false, ...memoryFailure(memoryMb) };
-  return fail('SANDBOX_CRASHED', 'The sandbox failed while running the script.');
+/**
+ * What an error out of isolated-vm means for the run, decided from what the host saw, never from the
+ * error's text: a script can reject a promise with any text, and isolated-vm throws a rejection the
+ * script left unhandled out of the call just as it throws its own errors.
+ */
+function classifyIsolateError(
+  error: unknown,
+  seen: { phase: TProgress['phase']; isDisposed: boolean; isPastWall: boolean; limits: TRunInput['limits'] },
+): TOutcome {
+  const { limits } = seen;
+  // isolated-vm disposes of an isolate itself only when it passes its memory limit.
+  if (seen.isDisposed) return { ok: false, ...memoryFailure(limits.memoryMb) };
+  // Its own timeouts fire only after wallMs (and the watchdog's wall clock normally first).
+  if (seen.isPastWall) {
+    return fail('SANDBOX_TIMEOUT', `The script ran for more than ${limits.wallMs} ms (wall clock).`);
+  }
+  if (seen.phase === 'setup') {
+    // Host code only so far (the SDK, on the host's own values): the script has no part in this.
+    const message = error instanceof Error ? error.message : String(error);
+    if (/memory limit/i.test(message)) return { ok: false, ...memoryFailure(limits.memoryMb) };
+    return fail('SANDBOX_HOST_ERROR', 'The sandbox could not be set up for the script.');
+  }
+  // A compile error, an error thrown by the script's top level (code after a `}` closing the
+  // wrapper), or, out of the script's call (runMain catches whatever the script throws), a promise
+  // the script rejected and never handled, which isolated-vm throws when the call's task ends.
+  const description = describeThrown(error, seen.phase === 'compile' ? 'Uncaught ' : '');
+  const memory = allocationFailure(description, limits.memoryMb);
+  if (memory) return { ok: false, ...memory };
+  return fail(
+    'SANDBOX_SCRIPT_ERROR',
+    seen.phase === 'compile' ? description : cap(`Unhandled promise rejection: ${description}`),
+  );
 }
 
 const memoryFailure = (memoryMb: number): TFailure => ({
@@ -418,9 +557,45 @@ const memoryFailure = (memoryMb: number): TFailure => ({
   message: `The script used more than the memory limit of ${memoryMb} MB.`,
 });
 
-/** A compile error or an error thrown while the script was being set up, with its location. */
-function describeHostError(error: unknown): string {
-  if (!(error instanceof Error)) return cap(`Uncaught ${String(error)}`);
+/**
+ * V8's error when it cannot get the memory for an ArrayBuffer (isolated-vm's allocator refuses what
+ * would pass the isolate's limit, or the process has none left), as the SDK and describeThrown write
+ * it. A RangeError with any other message (a bad length, a script's own) is the script's error.
+ */
+const ALLOCATION_FAILED = /^RangeError: Array buffer allocation failed(?: \((script\.js:\d+:\d+)\))?$/;
+
+function allocationFailure(description: string, memoryMb: number): TFailure | null {
+  const match = ALLOCATION_FAILED.exec(description);
+  if (!match) return null;
+  const where = match[1] ? ` (${match[1]})` : '';
+  return {
+    code: 'SANDBOX_MEMORY',
+    message: `The script used more than the memory limit of ${memoryMb} MB: an array buffer allocation failed${where}.`,
+  };
+}
+
+/** Resolves true if `promise` settles within `ms`, false otherwise; leaves no timer behind. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A value thrown out of the isolate, as the SDK describes errors: "Name: message (script.js:l:c)",
+ * the location taken only from the script's own frames (never a host frame or path); a value that is
+ * not an Error after `valuePrefix`.
+ */
+function describeThrown(error: unknown, valuePrefix: string): string {
+  if (!(error instanceof Error)) {
+    return cap(`${valuePrefix}${typeof error === 'string' ? JSON.stringify(error) : String(error)}`);
+  }
   let message = error.message;
   let location = /\[script\.js:(\d+):(\d+)\]\s*$/.exec(message);
   if (location) message = message.slice(0, location.index).trimEnd();
@@ -471,4 +646,45 @@ function checkInput(input: TRunInput): Map<string, TTable> {
     tables.set(table.name, table);
   }
   return tables;
+}
+
+/** What the SDK shows of a column's schema: nullability, code list and bounds. */
+function columnSchema(table: TTable, name: string) {
+  const schema = table.schema && Object.hasOwn(table.schema, name) ? table.schema[name] : undefined;
+  const bounds = Object.hasOwn(table.bounds, name) ? table.bounds[name] : undefined;
+  return {
+    nullable: schema?.nullable ?? true,
+    ...(schema?.codes ? { codes: schema.codes } : {}),
+    ...(bounds?.min !== undefined ? { min: bounds.min } : {}),
+    ...(bounds?.max !== undefined ? { max: bounds.max } : {}),
+  };
+}
+
+/**
+ * A preview in the SDK's shape: group-by rows as objects keyed by column and measure names,
+ * histogram bins as `{ from, to, count }`, a regression as `{ n, coefficients, r2 }`.
+ */
+function previewOf(request: TAggregateRequest, exact: THostAggregate): unknown {
+  if ('columns' in exact) {
+    return exact.rows.map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [i, c] of exact.columns.entries()) {
+        Object.defineProperty(out, c, {
+          value: row[i],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    });
+  }
+  if ('edges' in exact)
+    return exact.counts.map((count, b) => ({ from: exact.edges[b], to: exact.edges[b + 1], count }));
+  return {
+    n: exact.n,
+    coefficients: exact.coefficients,
+    r2: exact.r2 ?? null,
+    ...(request.kind === 'regression' && exact.note ? { note: exact.note } : {}),
+  };
 }

@@ -2,7 +2,7 @@
 /*
  * The Enclave SDK as it runs INSIDE the isolate. This file is plain JavaScript: the runner reads it
  * once and evaluates it in every fresh context before the operator's script, as
- * `return (<this file>)(hostRecord, hostLog, hostColumn, metaJson, params, configJson)`.
+ * `return (<this file>)(hostRecord, hostLog, hostColumn, hostPreview, hostRelease, metaJson, params, configJson)`.
  *
  * It installs the globals `enclave`, `params` and `console`, removes `SharedArrayBuffer`, `Atomics`
  * and `WebAssembly`, and returns `runMain(userFn)`, which awaits the operator's function and
@@ -14,7 +14,16 @@
  * isolate, which changes its own view but not these captured originals. The host does not trust
  * this code either: it re-validates every aggregate request and every `$aggregate` marker.
  */
-(function installEnclaveSdk(hostRecord, hostLog, hostColumn, metaJson, paramsValue, configJson) {
+(function installEnclaveSdk(
+  hostRecord,
+  hostLog,
+  hostColumn,
+  hostPreview,
+  hostRelease,
+  metaJson,
+  paramsValue,
+  configJson,
+) {
   // biome-ignore lint/suspicious/noRedundantUseStrict: evaluated as a classic script, where this directive matters.
   'use strict';
 
@@ -38,9 +47,6 @@
   const JSONStringify = JSON.stringify;
   const JSONParse = JSON.parse;
   const StringCtor = String;
-  const MathSqrt = Math.sqrt;
-  const MathAbs = Math.abs;
-  const MathMin = Math.min;
   const MapCtor = Map;
   const MapGet = uncurryThis(Map.prototype.get);
   const MapSet = uncurryThis(Map.prototype.set);
@@ -65,13 +71,20 @@
   const Uint8ArrayCtor = Uint8Array;
   const NaNValue = Number.NaN;
 
+  // hostRelease is a host reference: apply() with a proxied promise result, captured before any script runs.
+  const ReleaseApply = uncurryThis(hostRelease.apply);
+  const RELEASE_OPTIONS = ObjectFreeze({
+    arguments: ObjectFreeze({ copy: true }),
+    result: ObjectFreeze({ promise: true, copy: true }),
+  });
   const config = JSONParse(configJson);
   const MAX_RESULT_BYTES = config.maxResultBytes;
   const MAX_LOG_LINES = config.maxLogLines;
   const MAX_LOG_LINE_CHARS = config.maxLogLineChars;
   const MAX_ERROR_CHARS = config.maxErrorChars;
   const MAX_DEPTH = 64;
-  const DENSE_GROUP_LIMIT = 1 << 21;
+  /** 'aggregate': the tables here are dummy data and aggregates are computed on the real rows by the host. */
+  const RUN_KIND = config.kind;
 
   // ---------------------------------------------------------------------------------------------
   // Hardening of the context
@@ -83,6 +96,53 @@
   delete globalThis.Atomics;
   delete globalThis.WebAssembly;
   Error.stackTraceLimit = 50;
+  if (RUN_KIND === 'aggregate') freezeClock(config.now);
+
+  /**
+   * An aggregate run's script must not time the host: `await handle.release()` waits for work on the
+   * real rows, whose duration could be encoded in the result. Every clock it can read — `Date.now()`,
+   * `new Date()`, `Date()`, and `Intl.DateTimeFormat` formatting the current time — shows `now`, the
+   * time the run started. Dates built from a value are unaffected.
+   */
+  function freezeClock(now) {
+    const RealDate = Date;
+    const Construct = Reflect.construct;
+    function FrozenDate(...args) {
+      if (new.target === undefined) return new RealDate(now).toString();
+      return Construct(
+        RealDate,
+        args.length === 0 ? [now] : args,
+        new.target === FrozenDate ? RealDate : new.target,
+      );
+    }
+    ObjectDefineProperty(FrozenDate, 'prototype', { value: RealDate.prototype });
+    for (const name of ['UTC', 'parse'])
+      ObjectDefineProperty(FrozenDate, name, { value: RealDate[name], writable: true, configurable: true });
+    ObjectDefineProperty(FrozenDate, 'now', { value: () => now, writable: true, configurable: true });
+    ObjectDefineProperty(RealDate.prototype, 'constructor', {
+      value: FrozenDate,
+      writable: true,
+      configurable: true,
+    });
+    ObjectDefineProperty(globalThis, 'Date', { value: FrozenDate, writable: true, configurable: true });
+    const dtf = Intl.DateTimeFormat.prototype;
+    const format = ObjectGetOwnPropertyDescriptor(dtf, 'format').get;
+    const toParts = dtf.formatToParts;
+    ObjectDefineProperty(dtf, 'format', {
+      configurable: true,
+      get() {
+        const bound = ReflectApply(format, this, []);
+        return (date) => bound(date === undefined ? now : date);
+      },
+    });
+    ObjectDefineProperty(dtf, 'formatToParts', {
+      configurable: true,
+      writable: true,
+      value(date) {
+        return ReflectApply(toParts, this, [date === undefined ? now : date]);
+      },
+    });
+  }
 
   const fail = (message) => {
     throw new ErrorCtor(message);
@@ -107,7 +167,13 @@
     const names = [];
     for (let i = 0; i < meta.columns.length; i++) {
       const c = meta.columns[i];
-      MapSet(columns, c.name, { name: c.name, type: c.type, kind: kindOf(c.type), data: null });
+      MapSet(columns, c.name, {
+        name: c.name,
+        type: c.type,
+        kind: kindOf(c.type),
+        schema: c.schema,
+        data: null,
+      });
       names[i] = c.name;
     }
     return { name: meta.name, index, rowCount: meta.rowCount, columns, names };
@@ -158,11 +224,6 @@
       );
     }
     return column;
-  }
-
-  function numericColumn(state, name, what) {
-    requireNumeric(state, name, what);
-    return columnOf(state, name).data.values;
   }
 
   function valueAt(column, row) {
@@ -301,379 +362,28 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Aggregate previews (computed here, on whatever data this run has; the host recomputes)
-  // ---------------------------------------------------------------------------------------------
-
-  /** Per-row group ids (-1: not selected), the group count and one representative row per group. */
-  function groupRows(state, sel, groupCols) {
-    const n = state.rowCount;
-    const gid = new Int32ArrayCtor(n);
-    let groups = 1;
-    if (sel !== null) for (let i = 0; i < n; i++) gid[i] = sel[i] !== 0 ? 0 : -1;
-    let first = new Int32ArrayCtor(1).fill(-1);
-    if (groupCols.length === 0) {
-      for (let i = 0; i < n; i++) {
-        if (gid[i] === 0) {
-          first[0] = i;
-          break;
-        }
-      }
-      return { gid, groups, first };
-    }
-    for (let c = 0; c < groupCols.length; c++) {
-      const key = keyCodes(columnOf(state, groupCols[c]), gid);
-      const codes = key.codes;
-      const offset = key.offset;
-      const card = key.card;
-      const space = groups * card;
-      let next = 0;
-      first = new Int32ArrayCtor(MathMin(space, n));
-      if (space <= DENSE_GROUP_LIMIT) {
-        const slot = new Int32ArrayCtor(space).fill(-1);
-        for (let i = 0; i < n; i++) {
-          const g = gid[i];
-          if (g < 0) continue;
-          const k = g * card + codes[i] + offset;
-          let m = slot[k];
-          if (m < 0) {
-            m = next++;
-            slot[k] = m;
-            first[m] = i;
-          }
-          gid[i] = m;
-        }
-      } else {
-        const slot = new MapCtor();
-        for (let i = 0; i < n; i++) {
-          const g = gid[i];
-          if (g < 0) continue;
-          const k = g * card + codes[i] + offset;
-          let m = MapGet(slot, k);
-          if (m === undefined) {
-            m = next++;
-            MapSet(slot, k, m);
-            first[m] = i;
-          }
-          gid[i] = m;
-        }
-      }
-      groups = next;
-    }
-    return { gid, groups, first };
-  }
-
-  /** Integer key codes of a grouping column: `codes[i] + offset` in [0, card), 0 meaning null. */
-  function keyCodes(column, gid) {
-    const d = column.data;
-    const n = gid.length;
-    if (column.kind === CODED) return { codes: d.codes, offset: 1, card: d.dictionary.length + 1 };
-    const codes = new Int32ArrayCtor(n);
-    if (column.kind === BOOLEAN) {
-      for (let i = 0; i < n; i++)
-        codes[i] = d.nulls !== null && d.nulls[i] !== 0 ? 0 : d.values[i] !== 0 ? 2 : 1;
-      return { codes, offset: 0, card: 3 };
-    }
-    const values = d.values;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    let integral = true;
-    for (let i = 0; i < n; i++) {
-      if (gid[i] < 0) continue;
-      const v = values[i];
-      if (v !== v) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      if (integral && !NumberIsInteger(v)) integral = false;
-    }
-    if (lo > hi) return { codes, offset: 0, card: 1 };
-    if (integral && hi - lo <= DENSE_GROUP_LIMIT) {
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        codes[i] = v === v ? v - lo + 1 : 0;
-      }
-      return { codes, offset: 0, card: hi - lo + 2 };
-    }
-    const seen = new MapCtor();
-    let card = 1;
-    for (let i = 0; i < n; i++) {
-      if (gid[i] < 0) continue;
-      const v = values[i];
-      if (v !== v) continue;
-      let code = MapGet(seen, v);
-      if (code === undefined) {
-        code = card++;
-        MapSet(seen, v, code);
-      }
-      codes[i] = code;
-    }
-    return { codes, offset: 0, card };
-  }
-
-  /** Per-group non-null count and sum of a column, and the sum of squared deviations on demand. */
-  function columnStats(values, gid, groups, needSquares) {
-    const count = new Float64ArrayCtor(groups);
-    const sum = new Float64ArrayCtor(groups);
-    const n = gid.length;
-    for (let i = 0; i < n; i++) {
-      const g = gid[i];
-      if (g < 0) continue;
-      const v = values[i];
-      if (v === v) {
-        count[g]++;
-        sum[g] += v;
-      }
-    }
-    let squares = null;
-    if (needSquares) {
-      const mean = new Float64ArrayCtor(groups);
-      for (let g = 0; g < groups; g++) mean[g] = sum[g] / count[g];
-      squares = new Float64ArrayCtor(groups);
-      for (let i = 0; i < n; i++) {
-        const g = gid[i];
-        if (g < 0) continue;
-        const v = values[i];
-        if (v === v) {
-          const dev = v - mean[g];
-          squares[g] += dev * dev;
-        }
-      }
-    }
-    return { count, sum, squares };
-  }
-
-  function columnExtremes(values, gid, groups) {
-    const min = new Float64ArrayCtor(groups).fill(Number.POSITIVE_INFINITY);
-    const max = new Float64ArrayCtor(groups).fill(Number.NEGATIVE_INFINITY);
-    for (let i = 0; i < gid.length; i++) {
-      const g = gid[i];
-      if (g < 0) continue;
-      const v = values[i];
-      if (v < min[g]) min[g] = v;
-      if (v > max[g]) max[g] = v;
-    }
-    return { min, max };
-  }
-
-  function columnMedians(values, gid, groups) {
-    const sizes = new Int32ArrayCtor(groups + 1);
-    for (let i = 0; i < gid.length; i++) if (gid[i] >= 0 && values[i] === values[i]) sizes[gid[i] + 1]++;
-    for (let g = 0; g < groups; g++) sizes[g + 1] += sizes[g];
-    const sorted = new Float64ArrayCtor(sizes[groups]);
-    const cursor = sizes.slice(0, groups);
-    for (let i = 0; i < gid.length; i++) {
-      const g = gid[i];
-      if (g >= 0 && values[i] === values[i]) sorted[cursor[g]++] = values[i];
-    }
-    const medians = new Float64ArrayCtor(groups).fill(NaNValue);
-    for (let g = 0; g < groups; g++) {
-      const part = sorted.subarray(sizes[g], sizes[g + 1]).sort();
-      const m = part.length;
-      if (m > 0) medians[g] = m % 2 === 1 ? part[(m - 1) / 2] : (part[m / 2 - 1] + part[m / 2]) / 2;
-    }
-    return medians;
-  }
-
-  const nullIfNaN = (v) => (v === v && NumberIsFinite(v) ? v : null);
-
-  function compareKeys(a, b) {
-    if (a === b) return 0;
-    if (a === null) return 1;
-    if (b === null) return -1;
-    return a < b ? -1 : 1;
-  }
-
-  function previewGroupBy(state, sel, groupCols, measures, names) {
-    const { gid, groups, first } = groupRows(state, sel, groupCols);
-    const cache = new MapCtor();
-    const statsOf = (column, fn) => {
-      const family =
-        fn === 'min' || fn === 'max'
-          ? 'x'
-          : fn === 'median'
-            ? 'm'
-            : fn === 'sum' || fn === 'mean'
-              ? 's'
-              : 'v';
-      const key = `${family}:${column}`;
-      let s = MapGet(cache, key);
-      if (s === undefined) {
-        const values = numericColumn(state, column, fn);
-        if (family === 'x') s = columnExtremes(values, gid, groups);
-        else if (family === 'm') s = columnMedians(values, gid, groups);
-        else s = columnStats(values, gid, groups, family === 'v');
-        MapSet(cache, key, s);
-      }
-      return s;
-    };
-    let rowCounts = null;
-    const columns = [];
-    for (let m = 0; m < measures.length; m++) {
-      const { fn, column } = measures[m];
-      const out = new Float64ArrayCtor(groups);
-      if (fn === 'count') {
-        if (rowCounts === null) {
-          rowCounts = new Float64ArrayCtor(groups);
-          for (let i = 0; i < gid.length; i++) if (gid[i] >= 0) rowCounts[gid[i]]++;
-        }
-        out.set(rowCounts);
-      } else {
-        const s = statsOf(column, fn);
-        for (let g = 0; g < groups; g++) {
-          switch (fn) {
-            case 'sum':
-              out[g] = s.sum[g];
-              break;
-            case 'mean':
-              out[g] = s.count[g] > 0 ? s.sum[g] / s.count[g] : NaNValue;
-              break;
-            case 'variance':
-              out[g] = s.count[g] > 1 ? s.squares[g] / (s.count[g] - 1) : NaNValue;
-              break;
-            case 'stddev':
-              out[g] = s.count[g] > 1 ? MathSqrt(s.squares[g] / (s.count[g] - 1)) : NaNValue;
-              break;
-            case 'min':
-              out[g] = s.min[g];
-              break;
-            case 'max':
-              out[g] = s.max[g];
-              break;
-            default:
-              out[g] = s[g];
-          }
-        }
-      }
-      columns[m] = out;
-    }
-    const keyColumns = groupCols.map((name) => columnOf(state, name));
-    const rows = [];
-    for (let g = 0; g < groups; g++) {
-      const row = {};
-      for (let c = 0; c < keyColumns.length; c++) {
-        row[groupCols[c]] = first[g] >= 0 ? valueAt(keyColumns[c], first[g]) : null;
-      }
-      for (let m = 0; m < measures.length; m++) row[names[m]] = nullIfNaN(columns[m][g]);
-      rows[g] = row;
-    }
-    if (groupCols.length > 0) {
-      rows.sort((a, b) => {
-        for (let c = 0; c < groupCols.length; c++) {
-          const order = compareKeys(a[groupCols[c]], b[groupCols[c]]);
-          if (order !== 0) return order;
-        }
-        return 0;
-      });
-    }
-    return rows;
-  }
-
-  function previewHistogram(state, sel, column, edges) {
-    const values = numericColumn(state, column, 'histogram()');
-    const bins = edges.length - 1;
-    const counts = new Float64ArrayCtor(bins);
-    const lo = edges[0];
-    const hi = edges[bins];
-    for (let i = 0; i < values.length; i++) {
-      if (sel !== null && sel[i] === 0) continue;
-      const v = values[i];
-      if (!(v >= lo && v <= hi)) continue;
-      let a = 0;
-      let b = bins - 1;
-      while (a < b) {
-        const mid = (a + b + 1) >> 1;
-        if (edges[mid] <= v) a = mid;
-        else b = mid - 1;
-      }
-      counts[a]++;
-    }
-    const out = [];
-    for (let k = 0; k < bins; k++) out[k] = { from: edges[k], to: edges[k + 1], count: counts[k] };
-    return out;
-  }
-
-  function solve(matrix, vector) {
-    const k = vector.length;
-    const a = matrix.map((row, i) => [...row, vector[i]]);
-    for (let col = 0; col < k; col++) {
-      let pivot = col;
-      for (let r = col + 1; r < k; r++) if (MathAbs(a[r][col]) > MathAbs(a[pivot][col])) pivot = r;
-      if (MathAbs(a[pivot][col]) < 1e-12 * (1 + MathAbs(a[col][col]))) return null;
-      const swap = a[col];
-      a[col] = a[pivot];
-      a[pivot] = swap;
-      for (let r = 0; r < k; r++) {
-        if (r === col) continue;
-        const f = a[r][col] / a[col][col];
-        for (let c = col; c <= k; c++) a[r][c] -= f * a[col][c];
-      }
-    }
-    return a.map((row, i) => row[k] / row[i]);
-  }
-
-  function previewRegression(state, sel, y, xs) {
-    const yv = numericColumn(state, y, 'regression()');
-    const xv = xs.map((x) => numericColumn(state, x, 'regression()'));
-    const k = xs.length + 1;
-    const xtx = [];
-    for (let r = 0; r < k; r++) xtx[r] = new Array(k).fill(0);
-    const xty = new Array(k).fill(0);
-    const row = new Float64ArrayCtor(k);
-    let n = 0;
-    let sumY = 0;
-    const complete = (i) => {
-      if ((sel !== null && sel[i] === 0) || yv[i] !== yv[i]) return false;
-      for (let j = 0; j < xv.length; j++) if (xv[j][i] !== xv[j][i]) return false;
-      return true;
-    };
-    for (let i = 0; i < yv.length; i++) {
-      if (!complete(i)) continue;
-      row[0] = 1;
-      for (let j = 0; j < xv.length; j++) row[j + 1] = xv[j][i];
-      for (let r = 0; r < k; r++) {
-        xty[r] += row[r] * yv[i];
-        for (let c = 0; c < k; c++) xtx[r][c] += row[r] * row[c];
-      }
-      n++;
-      sumY += yv[i];
-    }
-    const beta = n >= k ? solve(xtx, xty) : null;
-    const coefficients = { intercept: beta === null ? null : nullIfNaN(beta[0]) };
-    for (let j = 0; j < xs.length; j++) coefficients[xs[j]] = beta === null ? null : nullIfNaN(beta[j + 1]);
-    let r2 = null;
-    if (beta !== null) {
-      const meanY = sumY / n;
-      let sse = 0;
-      let sst = 0;
-      for (let i = 0; i < yv.length; i++) {
-        if (!complete(i)) continue;
-        let fit = beta[0];
-        for (let j = 0; j < xv.length; j++) fit += beta[j + 1] * xv[j][i];
-        sse += (yv[i] - fit) ** 2;
-        sst += (yv[i] - meanY) ** 2;
-      }
-      r2 = sst > 0 ? nullIfNaN(1 - sse / sst) : null;
-    }
-    return { n, coefficients, r2 };
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // Handles
   // ---------------------------------------------------------------------------------------------
   const MEASURE_FNS = ['count', 'sum', 'mean', 'variance', 'stddev', 'min', 'max', 'median'];
+
+  /** What a host callback answered: 'R' + JSON, or 'E' + a message to throw. */
+  function fromHost(text) {
+    if (typeof text !== 'string' || text.length === 0) fail('The host did not answer.');
+    if (text[0] === 'R') return JSONParse(StringSlice(text, 1));
+    fail(StringSlice(text, 1));
+  }
 
   class AggregateHandle {
     // The host-issued id lives in a private field: no script can read, forge or change it, and
     // `#id in value` recognises a genuine handle without calling anything the script controls.
     #id;
     #kind;
-    #compute;
     #preview = undefined;
 
-    constructor(token, id, kind, compute) {
+    constructor(token, id, kind) {
       if (token !== CONSTRUCT) throw new TypeErrorCtor('Aggregate handles are created by the SDK.');
       this.#id = id;
       this.#kind = kind;
-      this.#compute = compute;
       ObjectFreeze(this);
     }
 
@@ -687,10 +397,25 @@
       return this.#kind;
     }
 
-    /** The values computed inside the sandbox on this run's data. Informative only: never released. */
+    /**
+     * The exact values over the rows this script sees (dummy rows in an aggregate run), computed by
+     * the host. For debugging: never released, and returning it is returning raw numbers.
+     */
     preview() {
-      if (this.#preview === undefined) this.#preview = this.#compute();
+      if (this.#preview === undefined) this.#preview = fromHost(hostPreview(this.#id));
       return this.#preview;
+    }
+
+    /**
+     * Releases this aggregate now, computed on the real rows under disclosure control, spending
+     * `epsilon` of the run's: for a script that must decide what to ask next from an answer. Resolves
+     * to the released table, the same value the aggregate would have in the result.
+     */
+    async release(epsilon) {
+      if (typeof epsilon !== 'number' || !NumberIsFinite(epsilon) || !(epsilon > 0)) {
+        throw new TypeErrorCtor('release(epsilon) needs a positive number: the epsilon to spend on it.');
+      }
+      return fromHost(await ReleaseApply(hostRelease, undefined, [this.#id, epsilon], RELEASE_OPTIONS));
     }
 
     toString() {
@@ -703,56 +428,70 @@
   }
   const handleIdOf = AggregateHandle.idOf;
 
-  /** Records an aggregate with the host, which issues its id, and wraps it in a handle. */
-  function record(state, sel, filter, spec, compute) {
+  /** Records an aggregate with the host, which checks it, issues its id, and wraps it in a handle. */
+  function record(state, sel, filter, spec) {
     spec.table = state.name;
     spec.filter = filter;
     const id = hostRecord(JSONStringify(spec), sel);
     if (typeof id !== 'number') fail(typeof id === 'string' ? id : 'The aggregate was refused.');
-    return new AggregateHandle(CONSTRUCT, id, spec.kind, compute);
+    return new AggregateHandle(CONSTRUCT, id, spec.kind);
+  }
+
+  /** A copy of clamping bounds `{ min, max }` as plain numbers (the host checks them). */
+  function copyBounds(bounds, what) {
+    if (bounds === undefined) return undefined;
+    if (bounds === null || typeof bounds !== 'object') {
+      throw new TypeErrorCtor(`${what}: bounds are { min, max }.`);
+    }
+    return { min: bounds.min, max: bounds.max };
+  }
+
+  function measure(fn, column, bounds, name) {
+    const m = { fn, name };
+    if (column !== undefined) m.column = column;
+    const copy = copyBounds(bounds, `${fn}(${quote(column)})`);
+    if (copy !== undefined) m.bounds = copy;
+    return m;
   }
 
   function parseMeasures(spec) {
     if (spec === null || typeof spec !== 'object' || ArrayIsArray(spec)) {
       throw new TypeErrorCtor("agg() takes an object such as { n: 'count', avg: ['mean', 'wage'] }.");
     }
-    const names = [];
     const measures = [];
     const keys = ReflectOwnKeys(spec);
     for (let k = 0; k < keys.length; k++) {
       const name = keys[k];
       if (typeof name !== 'string') continue;
       const entry = spec[name];
-      const [fn, column] = typeof entry === 'string' ? [entry, undefined] : ArrayIsArray(entry) ? entry : [];
+      const [fn, column, bounds] = typeof entry === 'string' ? [entry] : ArrayIsArray(entry) ? entry : [];
       if (!MEASURE_FNS.includes(fn)) {
         throw new TypeErrorCtor(
-          `agg(): measure ${quote(name)} must be 'count' or [fn, column] with fn one of ${MEASURE_FNS.join(', ')}.`,
+          `agg(): measure ${quote(name)} must be 'count' or [fn, column, { min, max }?] with fn one of ${MEASURE_FNS.join(', ')}.`,
         );
       }
-      if (fn === 'count') measures[measures.length] = { fn };
-      else if (typeof column !== 'string') {
+      if (fn !== 'count' && typeof column !== 'string') {
         throw new TypeErrorCtor(`agg(): measure ${quote(name)} needs a column: [${quote(fn)}, 'column'].`);
-      } else measures[measures.length] = { fn, column };
-      names[names.length] = name;
+      }
+      measures[measures.length] = measure(fn, column, bounds, name);
     }
     if (measures.length === 0) throw new TypeErrorCtor('agg() needs at least one measure.');
-    return { names, measures };
+    return measures;
   }
 
-  function groupByHandle(state, sel, filter, groupCols, measures, names) {
+  function groupByHandle(state, sel, filter, groupCols, measures) {
     for (let c = 0; c < groupCols.length; c++) columnMeta(state, groupCols[c]);
     for (let m = 0; m < measures.length; m++) {
-      if (measures[m].column !== undefined) requireNumeric(state, measures[m].column, `${measures[m].fn}()`);
+      if (measures[m].column !== undefined && measures[m].fn !== 'count') {
+        requireNumeric(state, measures[m].column, `${measures[m].fn}()`);
+      }
     }
-    return record(state, sel, filter, { kind: 'groupBy', groupBy: groupCols, measures }, () =>
-      previewGroupBy(state, sel, groupCols, measures, names),
-    );
+    return record(state, sel, filter, { kind: 'groupBy', groupBy: groupCols, measures });
   }
 
-  const singleMeasure = (fn, column) =>
-    fn === 'count'
-      ? { measures: [{ fn }], names: ['count'] }
-      : { measures: [{ fn, column }], names: [`${fn}_${column}`] };
+  /** One measure under its default name: `count`, or `fn_column`. */
+  const singleMeasure = (fn, column, bounds) =>
+    measure(fn, column, bounds, column === undefined ? fn : `${fn}_${column}`);
 
   // ---------------------------------------------------------------------------------------------
   // Table and GroupBy
@@ -776,31 +515,36 @@
       return [...this.#columns];
     }
 
-    /** One aggregate with several named measures: `{ n: 'count', avgWage: ['mean', 'wage'] }`. */
+    /**
+     * One aggregate with several named measures:
+     * `{ n: 'count', avgWage: ['mean', 'wage'], total: ['sum', 'wage', { min: 0, max: 50000 }] }`.
+     */
     agg(spec) {
-      const { names, measures } = parseMeasures(spec);
-      return groupByHandle(this.#state, this.#sel, this.#filter, this.#columns, measures, names);
+      return groupByHandle(this.#state, this.#sel, this.#filter, this.#columns, parseMeasures(spec));
     }
 
-    #one(fn, column) {
-      const { measures, names } = singleMeasure(fn, column);
-      return groupByHandle(this.#state, this.#sel, this.#filter, this.#columns, measures, names);
+    #one(fn, column, bounds) {
+      return groupByHandle(this.#state, this.#sel, this.#filter, this.#columns, [
+        singleMeasure(fn, column, bounds),
+      ]);
     }
 
-    count() {
-      return this.#one('count');
+    /** Rows per group, or with a column the rows where it is not null. */
+    count(column) {
+      return this.#one('count', column);
     }
-    sum(column) {
-      return this.#one('sum', column);
+    /** Sum of a numeric column, its values clamped to `bounds` ({ min, max }; default the schema's). */
+    sum(column, bounds) {
+      return this.#one('sum', column, bounds);
     }
-    mean(column) {
-      return this.#one('mean', column);
+    mean(column, bounds) {
+      return this.#one('mean', column, bounds);
     }
-    variance(column) {
-      return this.#one('variance', column);
+    variance(column, bounds) {
+      return this.#one('variance', column, bounds);
     }
-    stddev(column) {
-      return this.#one('stddev', column);
+    stddev(column, bounds) {
+      return this.#one('stddev', column, bounds);
     }
     min(column) {
       return this.#one('min', column);
@@ -843,8 +587,12 @@
     }
 
     /** Column names and types: [{ name, type }]. */
+    /** Column names and types, with what the catalogue says of them: `{ name, type, nullable, codes?, min?, max? }`. */
     get schema() {
-      return this.#state.names.map((name) => ({ name, type: MapGet(this.#state.columns, name).type }));
+      return this.#state.names.map((name) => {
+        const c = MapGet(this.#state.columns, name);
+        return { name, type: c.type, ...JSONParse(JSONStringify(c.schema ?? {})) };
+      });
     }
 
     /** Rows in this view (all rows of the table, or those left by filter/where). */
@@ -929,20 +677,20 @@
     agg(spec) {
       return this.groupBy().agg(spec);
     }
-    count() {
-      return this.groupBy().count();
+    count(column) {
+      return this.groupBy().count(column);
     }
-    sum(column) {
-      return this.groupBy().sum(column);
+    sum(column, bounds) {
+      return this.groupBy().sum(column, bounds);
     }
-    mean(column) {
-      return this.groupBy().mean(column);
+    mean(column, bounds) {
+      return this.groupBy().mean(column, bounds);
     }
-    variance(column) {
-      return this.groupBy().variance(column);
+    variance(column, bounds) {
+      return this.groupBy().variance(column, bounds);
     }
-    stddev(column) {
-      return this.groupBy().stddev(column);
+    stddev(column, bounds) {
+      return this.groupBy().stddev(column, bounds);
     }
     min(column) {
       return this.groupBy().min(column);
@@ -976,25 +724,40 @@
         }
         copy[k] = e;
       }
-      return record(state, sel, filter, { kind: 'histogram', column, edges: copy }, () =>
-        previewHistogram(state, sel, column, copy),
-      );
+      return record(state, sel, filter, { kind: 'histogram', column, edges: copy });
     }
 
-    /** Ordinary least squares of y on the x columns, with an intercept; rows with a null are left out. */
-    regression(y, xs) {
+    /**
+     * Ordinary least squares of y on the x columns, with an intercept; rows with a null are left out.
+     * `options.bounds` clamps variables: `{ bounds: { wage: { min: 0, max: 30000 } } }`.
+     */
+    regression(y, xs, options) {
       const state = this.#state;
-      const sel = this.#sel;
-      const filter = this.#filter;
       if (!ArrayIsArray(xs) || xs.length === 0) {
         throw new TypeErrorCtor("regression(y, ['x1', 'x2']) needs at least one x column.");
       }
       const x = [...xs];
       requireNumeric(state, y, 'regression()');
       for (let k = 0; k < x.length; k++) requireNumeric(state, x[k], 'regression()');
-      return record(state, sel, filter, { kind: 'regression', y, x }, () =>
-        previewRegression(state, sel, y, x),
-      );
+      const spec = { kind: 'regression', y, x };
+      const given = options === undefined || options === null ? undefined : options.bounds;
+      if (given !== undefined) {
+        if (given === null || typeof given !== 'object')
+          throw new TypeErrorCtor('regression(): bounds are { column: { min, max } }.');
+        const bounds = {};
+        const names = ReflectOwnKeys(given);
+        for (let k = 0; k < names.length; k++) {
+          if (typeof names[k] !== 'string') continue;
+          ObjectDefineProperty(bounds, names[k], {
+            value: copyBounds(given[names[k]], `regression(${quote(names[k])})`),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        spec.bounds = bounds;
+      }
+      return record(state, this.#sel, this.#filter, spec);
     }
 
     toString() {
@@ -1029,6 +792,14 @@
     /** The slugs of the licensed tables. */
     get tables() {
       return [...tableNames];
+    },
+    /**
+     * 'aggregate': this script sees dummy tables; its aggregates are computed on the real rows by
+     * the host and released under disclosure control. 'rows': the tables here are the ones the run
+     * is on, and everything it produces is held for review.
+     */
+    get kind() {
+      return RUN_KIND;
     },
   });
 

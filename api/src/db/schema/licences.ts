@@ -13,6 +13,9 @@ export type TPolicyInput = {
   rounding?: number;
   epsilon?: number;
   delta?: number;
+  epsilonPerRun?: number;
+  period?: 'day' | 'month' | 'year';
+  dominance?: { n: 1 | 2; k: number };
   maxRunsPerDay?: number;
   maxCpuMsPerRun?: number;
   maxResultBytes?: number;
@@ -141,14 +144,40 @@ export const contractUsage = pgTable(
   (t) => [primaryKey({ columns: [t.contractId, t.day] })],
 );
 
-/** The privacy budget of a contract with a DP policy: spent only by an update that cannot overspend. */
-export const privacyBudgets = pgTable('privacy_budgets', {
-  contractId: text('contract_id')
-    .primaryKey()
-    .references(() => contracts.id),
-  epsilonGranted: doublePrecision('epsilon_granted').notNull(),
-  epsilonSpent: doublePrecision('epsilon_spent').notNull().default(0),
-});
+/**
+ * A contract's privacy budget for one period (`all` when it never refreshes, else the day, month or
+ * year it covers, e.g. `2026-12`): spent only by an update that cannot overspend.
+ */
+export const privacyBudgets = pgTable(
+  'privacy_budgets',
+  {
+    contractId: text('contract_id')
+      .notNull()
+      .references(() => contracts.id),
+    period: text('period').notNull().default('all'),
+    epsilonGranted: doublePrecision('epsilon_granted').notNull(),
+    epsilonSpent: doublePrecision('epsilon_spent').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.period] })],
+);
+
+/**
+ * Every noisy statistic a contract has been charged for, by the digest of its question (which
+ * includes the data version and the epsilon): asking it again is free and gets the same noise.
+ */
+export const privacyLedger = pgTable(
+  'privacy_ledger',
+  {
+    contractId: text('contract_id')
+      .notNull()
+      .references(() => contracts.id),
+    digest: text('digest').notNull(),
+    epsilon: doublePrecision('epsilon').notNull(),
+    runId: text('run_id').notNull(),
+    chargedAt: tsColumn('charged_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contractId, t.digest] })],
+);
 
 export const applicationsRelations = relations(applications, ({ many }) => ({
   parts: many(applicationParts),

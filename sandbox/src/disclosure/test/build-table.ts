@@ -1,15 +1,29 @@
-import type { TAggregateRequest, TColumnData, TTable } from '../../types.ts';
-import type { TDisclosurePolicy, TReleaseInput } from '../types.ts';
+import type { TAggregateRequest, TColumnData, TColumnSchema, TTable } from '../../types.ts';
+import { computeRelease, type TReleasePolicy } from '../release-compute.ts';
+import { planRelease, type TPlanOptions } from '../release-plan.ts';
 
-/** A column given as plain JS values (null for null), with optional schema bounds for numbers. */
-export type TColumnSpec =
+/**
+ * A column given as plain JS values (null for null), with optional schema bounds for numbers and a
+ * code list; a column is nullable in the schema when it holds a null (or when said so).
+ */
+export type TColumnSpec = (
   | { type: 'string' | 'date' | 'timestamp'; values: (string | null)[] }
   | { type: 'integer' | 'number'; values: (number | null)[]; min?: number; max?: number }
-  | { type: 'boolean'; values: (boolean | null)[] };
+  | { type: 'boolean'; values: (boolean | null)[] }
+) & { codes?: (string | number)[]; nullable?: boolean };
 
-export const str = (values: (string | null)[]): TColumnSpec => ({ type: 'string', values });
+export const str = (values: (string | null)[], codes?: string[]): TColumnSpec => ({
+  type: 'string',
+  values,
+  ...(codes ? { codes } : {}),
+});
 export const num = (values: (number | null)[], bounds: { min?: number; max?: number } = {}): TColumnSpec => ({
   type: 'number',
+  values,
+  ...bounds,
+});
+export const int = (values: (number | null)[], bounds: { min?: number; max?: number } = {}): TColumnSpec => ({
+  type: 'integer',
   values,
   ...bounds,
 });
@@ -22,7 +36,12 @@ export function buildTable(name: string, columns: Record<string, TColumnSpec>, k
   const rowCount = lengths.size === 0 ? 0 : [...lengths][0]!;
   const data: Record<string, TColumnData> = {};
   const bounds: TTable['bounds'] = {};
+  const schema: Record<string, TColumnSchema> = {};
   for (const [col, spec] of Object.entries(columns)) {
+    schema[col] = {
+      nullable: spec.nullable ?? (spec.values as unknown[]).includes(null),
+      ...(spec.codes ? { codes: spec.codes } : {}),
+    };
     switch (spec.type) {
       case 'string':
       case 'date':
@@ -56,7 +75,7 @@ export function buildTable(name: string, columns: Record<string, TColumnSpec>, k
         if (spec.min !== undefined || spec.max !== undefined) bounds[col] = { min: spec.min, max: spec.max };
     }
   }
-  return { name, key, rowCount, columns: data, bounds };
+  return { name, key, rowCount, columns: data, bounds, schema };
 }
 
 /** A deterministic PRNG (mulberry32) for test data. */
@@ -73,8 +92,23 @@ export function seeded(seed: number): () => number {
 
 export const SECRET = new Uint8Array(32).fill(7);
 
-export function policy(overrides: Partial<TDisclosurePolicy> = {}): TDisclosurePolicy {
-  return { minCellCount: 10, rounding: 5, cellKeySecret: SECRET, ...overrides };
+export function policy(overrides: Partial<TReleasePolicy> = {}): TReleasePolicy {
+  return { minCellCount: 10, rounding: 5, dominance: { n: 2, k: 0.85 }, noiseSecret: SECRET, ...overrides };
+}
+
+/** Plans and computes the release of `requests` as an aggregate run would. */
+export function release(
+  requests: TAggregateRequest[],
+  tables: TTable[],
+  opts: Partial<TPlanOptions> & { policy?: TReleasePolicy } = {},
+) {
+  const p = opts.policy ?? policy();
+  const plan = planRelease(requests, tables, {
+    epsilon: opts.epsilon ?? 1,
+    dominanceN: opts.dominanceN === undefined ? (p.dominance?.n ?? null) : opts.dominanceN,
+    rows: opts.rows ?? 'where',
+  });
+  return { plan, ...computeRelease(plan, p) };
 }
 
 /** A selection bitmap over `rowCount` rows from a predicate on the row index. */
@@ -89,22 +123,14 @@ export function groupBy(
   measures: Extract<TAggregateRequest, { kind: 'groupBy' }>['measures'],
   selection: Uint8Array | null = null,
 ): TAggregateRequest {
-  return { id, kind: 'groupBy', table, selection, groupBy, measures };
-}
-
-/** A release input whose result is `result` (markers) over the given aggregates, labels allowed. */
-export function input(
-  result: unknown,
-  aggregates: TAggregateRequest[],
-  tables: TTable[],
-  opts: { policy?: TDisclosurePolicy; labels?: string[] } = {},
-): TReleaseInput {
   return {
-    result,
-    aggregates,
-    tables,
-    policy: opts.policy ?? policy(),
-    allowedLabels: new Set(opts.labels ?? []),
+    id,
+    kind: 'groupBy',
+    table,
+    selection,
+    filter: selection ? { kind: 'predicate' } : { kind: 'all' },
+    groupBy,
+    measures,
   };
 }
 
