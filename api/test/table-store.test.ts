@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.ts';
 import { copyInto, copyOut } from '../src/data/table-store.ts';
+import type { Database } from '../src/db/client.ts';
 import { createTestDatabase } from './helpers/test-app.ts';
 
 /**
@@ -25,7 +25,9 @@ describe.skipIf(!process.env.DATABASE_URL)('COPY on a PostgreSQL server beside c
   const burst = () =>
     Promise.allSettled(Array.from({ length: 60 }, () => database.db.execute(sql`select pg_sleep(0.01)`)));
   const failures = (results: PromiseSettledResult<unknown>[]) =>
-    results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason?.cause));
+    results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => String((r as PromiseRejectedResult).reason?.cause));
 
   it('lets queries run while a COPY TO is streaming', async () => {
     const chunks = copyOut(database, 'select t from copy_probe where {{range}}', {

@@ -1,7 +1,6 @@
 import type { TTable } from '../types.ts';
-import { DisclosureError } from './errors.ts';
 import { compareLabels } from './group-frame.ts';
-import { getColumn } from './table-access.ts';
+import { getColumn, schemaOf } from './table-access.ts';
 import type { TLabel } from './types.ts';
 
 /** Integer columns without a code list have a public domain when their bounds span at most this many values. */
@@ -18,10 +17,9 @@ export const MAX_DOMAIN_CELLS = 100_000;
  */
 export function columnDomain(table: TTable, name: string): TLabel[] | null {
   const col = getColumn(table, name);
-  const schema = table.schema && Object.hasOwn(table.schema, name) ? table.schema[name]! : null;
-  const isNullable = schema?.nullable ?? true;
+  const schema = schemaOf(table, name);
   let values: TLabel[] | null = null;
-  if (schema?.codes && schema.codes.length > 0) {
+  if (schema.codes && schema.codes.length > 0) {
     values =
       col.type === 'integer'
         ? schema.codes.map(Number)
@@ -43,7 +41,7 @@ export function columnDomain(table: TTable, name: string): TLabel[] | null {
   }
   if (values === null) return null;
   const labels = [...new Set(values)].sort(compareLabels);
-  return isNullable ? [null, ...labels] : labels;
+  return schema.nullable ? [null, ...labels] : labels;
 }
 
 /** A timestamp as `Date#toISOString` writes it, so that equal instants compare equal as strings. */
@@ -163,11 +161,4 @@ export function cellLabels(cell: number, domains: TLabel[][]): TLabel[] {
     k = Math.floor(k / size);
   }
   return labels;
-}
-
-/** Throws the problem of a grouping that cannot be released. */
-export function requireDomains(table: TTable, columns: readonly string[]) {
-  const d = frameDomains(table, columns);
-  if ('problem' in d) throw new DisclosureError('DISCLOSURE_INVALID_REQUEST', d.problem);
-  return d;
 }

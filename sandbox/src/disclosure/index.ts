@@ -1,17 +1,11 @@
 /** Disclosure control of sandbox runs: what a run may release, computed by the host from its own tables. */
 export { computeAggregate, materializeResult } from './compute-aggregate.ts';
-export { columnDomain, domainProblem, frameDomains, MAX_DOMAIN_CELLS, MAX_INTEGER_DOMAIN } from './domain.ts';
 export { DisclosureError, type TDisclosureErrorCode } from './errors.ts';
 export { computeRelease, type TReleased, type TReleasePolicy } from './release-compute.ts';
-export {
-  planRelease,
-  resolveBounds,
-  type TPlanOptions,
-  type TReleasePlan,
-  type TStatistic,
-} from './release-plan.ts';
+export { planRelease, releaseProblem, type TReleasePlan } from './release-plan.ts';
 export { hostSelection } from './row-filter.ts';
 export { mapMarkers, markerIds } from './scan-result.ts';
+export { schemaOf } from './table-access.ts';
 export type {
   TDisclosureReport,
   THostAggregate,

@@ -26,7 +26,7 @@ import {
   type TFamilyCells,
   type TRelation,
 } from './suppress.ts';
-import { numericColumn } from './table-access.ts';
+import { isNullAt, numericColumn } from './table-access.ts';
 import type {
   TDisclosureReport,
   TLabel,
@@ -141,7 +141,9 @@ type TFrameValues = {
   families: Map<string, TFamilyCells>;
 };
 
-const familyOfCount = (column: string | undefined) => (column === undefined ? 'rows' : `col:${column}`);
+/** The family of a count: the rows, or the non-null values of a column that can be null. */
+const familyOfCount = (unit: TFrameUnit, column: string | undefined) =>
+  column !== undefined && unit.counted.has(column) ? `col:${column}` : 'rows';
 const familyOfMagnitude = (m: TMeasured) => `mag:${m.column}:${m.bounds.min}:${m.bounds.max}`;
 
 function evaluateFrame(
@@ -162,22 +164,17 @@ function evaluateFrame(
   const families = new Map<string, TFamilyCells>([['rows', familyCells(rows, policy.minCellCount)]]);
   const counts = new Map<string, Float64Array>();
   for (const [column, stat] of unit.counted) {
-    const col = numericOrAny(table, column);
+    const col = table.columns[column]!;
     const k = new Float64Array(G);
     for (let i = 0; i < rowCount; i++) {
       const c = cell[i]!;
-      if (c >= 0 && !col.isNull(i)) k[c]!++;
+      if (c >= 0 && !isNullAt(col, i)) k[c]!++;
     }
     const value = noisy(stat, k, 1);
     counts.set(column, value);
-    families.set(familyOfCount(column), familyCells(value, policy.minCellCount));
+    families.set(familyOfCount(unit, column), familyCells(value, policy.minCellCount));
   }
   const countOf = (column: string) => counts.get(column) ?? rows;
-  for (const m of unit.requests.flatMap((r) => r.measures)) {
-    if (m.column !== undefined && !families.has(familyOfCount(m.column))) {
-      families.set(familyOfCount(m.column), families.get('rows')!);
-    }
-  }
 
   const sums: TFrameValues['sums'] = new Map();
   for (const m of unit.measured.values()) {
@@ -208,16 +205,6 @@ function evaluateFrame(
   return { unit, rows, counts, sums, families };
 }
 
-/** A column's null test, whatever its type. */
-function numericOrAny(table: TTable, name: string): { isNull: (i: number) => boolean } {
-  const col = table.columns[name]!;
-  if ('codes' in col) return { isNull: (i) => col.codes[i]! < 0 };
-  const { nulls } = col;
-  if (col.type === 'boolean') return { isNull: (i) => nulls !== null && nulls[i] !== 0 };
-  const values = col.values;
-  return { isNull: (i) => (nulls !== null && nulls[i] !== 0) || Number.isNaN(values[i]!) };
-}
-
 /**
  * Per cell, in grid units: the sum of each value's clamped offset from the bounds' centre, of its
  * square's offset from half the squared half-width, and the sum of the `topN` largest values.
@@ -236,45 +223,21 @@ function accumulate(table: TTable, m: TMeasured, cell: Int32Array, G: number, to
   const toSquareUnits = (2 * GRID) / (half * half);
   const halfSquare = (half * half) / 2;
   const toTopUnits = GRID / max;
-  if (nulls === null && squares === null && top !== null && second !== null) {
-    // The common case (a column without nulls, a sum or mean under the (2, k) rule), written out.
-    for (let i = 0; i < rows; i++) {
-      const c = cell[i]!;
-      if (c < 0) continue;
-      let v = values[i]!;
-      if (!(v >= min)) {
-        if (v !== v) continue;
-        v = min;
-      } else if (v > max) v = max;
-      sum[c]! += Math.round((v - mid) * toUnits);
-      if (v > second[c]!) {
-        if (v > top[c]!) {
-          second[c] = top[c]!;
-          top[c] = v;
-        } else second[c] = v;
-      }
-    }
-  } else
-    for (let i = 0; i < rows; i++) {
-      const c = cell[i]!;
-      if (c < 0) continue;
-      let v = values[i]!;
-      // NaN fails both comparisons: a null, skipped below once the bitmap says so or v is NaN.
-      if (!(v >= min)) {
-        if (v !== v || (nulls !== null && nulls[i] !== 0)) continue;
-        v = min;
-      } else if (v > max) v = max;
-      if (nulls !== null && nulls[i] !== 0) continue;
-      const d = v - mid;
-      sum[c]! += Math.round(d * toUnits);
-      if (squares !== null) squares[c]! += Math.round((d * d - halfSquare) * toSquareUnits);
-      if (top !== null) {
-        if (v > top[c]!) {
-          if (second !== null) second[c] = top[c]!;
-          top[c] = v;
-        } else if (second !== null && v > second[c]!) second[c] = v;
-      }
-    }
+  for (let i = 0; i < rows; i++) {
+    const c = cell[i]!;
+    if (c < 0 || (nulls !== null && nulls[i] !== 0)) continue;
+    let v = values[i]!;
+    if (Number.isNaN(v)) continue;
+    if (v < min) v = min;
+    else if (v > max) v = max;
+    const d = v - mid;
+    sum[c]! += Math.round(d * toUnits);
+    if (squares !== null) squares[c]! += Math.round((d * d - halfSquare) * toSquareUnits);
+    if (top !== null && v > top[c]!) {
+      if (second !== null) second[c] = top[c]!;
+      top[c] = v;
+    } else if (second !== null && v > second[c]!) second[c] = v;
+  }
   // The largest values are single rows' values: each is rounded to the grid like any row's term.
   if (top !== null) {
     for (let g = 0; g < G; g++) {
@@ -335,7 +298,7 @@ function relationsOf(frames: TFrameValues[], histograms: THistogramValues[]): TR
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   for (const f of frames) {
     const cells = all(f.unit.cells);
-    for (const fam of new Set(f.families.values())) {
+    for (const fam of f.families.values()) {
       relations.push({ fines: fam, fineCells: cells, coarse: null, against: 'the total of its table' });
     }
   }
@@ -435,7 +398,7 @@ function releaseGroupBy(
     let worst = RELEASED;
     for (const [j, m] of req.measures.entries()) {
       const x = measured[j];
-      const fam = x ? f.families.get(familyOfMagnitude(x))! : f.families.get(familyOfCount(m.column))!;
+      const fam = f.families.get(x ? familyOfMagnitude(x) : familyOfCount(unit, m.column))!;
       const state = fam.state[g]!;
       if (state === RELEASED) {
         row.push(measureValue(f, m, x ?? null, g, policy.rounding));

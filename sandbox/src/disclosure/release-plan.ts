@@ -5,7 +5,7 @@ import { DisclosureError } from './errors.ts';
 import { checkEdges } from './histogram.ts';
 import { checkGroupBy, measureLabel, type TGroupByRequest } from './measures.ts';
 import { MAX_REGRESSORS } from './regression.ts';
-import { checkKind, findTable, getColumn, normalizeSelection } from './table-access.ts';
+import { checkKind, findTable, getColumn, normalizeSelection, schemaOf } from './table-access.ts';
 import type { TLabel } from './types.ts';
 
 type THistogramRequest = Extract<TAggregateRequest, { kind: 'histogram' }>;
@@ -130,6 +130,11 @@ export function planRelease(
   const stats = new Map<string, TStatistic>();
   const byRequest = new Map<number, TUnit>();
   const unreleasable = new Map<number, string>();
+  /** The public values of each grouping and their digest, computed once per table and columns. */
+  const groupings = new Map<
+    string,
+    { domains: TLabel[][]; cells: number; by: { by: string[]; domains: string } }
+  >();
   const statistic = (
     table: TTable,
     rowsKey: string,
@@ -172,8 +177,14 @@ export function planRelease(
     const { rowsKey, filter, selection } = rows;
     if (req.kind === 'groupBy') {
       const columns = checkGroupBy(req, table);
-      const d = frameDomains(table, columns) as { domains: TLabel[][]; cells: number };
-      const by = { by: columns, domains: digestOf(JSON.stringify(d.domains)) };
+      const groupingKey = JSON.stringify([table.name, columns]);
+      let grouping = groupings.get(groupingKey);
+      if (!grouping) {
+        const d = frameDomains(table, columns) as { domains: TLabel[][]; cells: number };
+        grouping = { ...d, by: { by: columns, domains: digestOf(JSON.stringify(d.domains)) } };
+        groupings.set(groupingKey, grouping);
+      }
+      const { by, domains, cells } = grouping;
       const key = JSON.stringify(['frame', table.name, rowsKey, columns]);
       const rowsStat = statistic(table, rowsKey, { ...by, stat: 'rows' }, WEIGHTS.rows, req.id);
       const unit = unitFor(
@@ -186,8 +197,8 @@ export function planRelease(
           filter,
           selection,
           columns,
-          domains: d.domains,
-          cells: d.cells,
+          domains,
+          cells,
           requests: [],
           rows: rowsStat,
           counted: new Map(),
@@ -196,7 +207,7 @@ export function planRelease(
       );
       for (const m of req.measures) {
         if (m.column === undefined) continue;
-        if (isNullable(table, m.column)) {
+        if (schemaOf(table, m.column).nullable) {
           const what = { ...by, stat: 'count', column: m.column };
           unit.counted.set(m.column, statistic(table, rowsKey, what, WEIGHTS.count, req.id));
         }
@@ -282,8 +293,13 @@ export function planRelease(
 
 const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function isNullable(table: TTable, column: string): boolean {
-  return table.schema && Object.hasOwn(table.schema, column) ? table.schema[column]!.nullable : true;
+/**
+ * Why the host could not release a request of an aggregate run, whose rows must be chosen by
+ * where() clauses, or null: what the runner refuses at once, while the script can be told.
+ */
+export function releaseProblem(req: TAggregateRequest, table: TTable): string | null {
+  const rows = rowChoice(req, table, 'where');
+  return 'problem' in rows ? rows.problem : requestProblem(req, table);
 }
 
 /**

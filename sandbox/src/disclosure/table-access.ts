@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TAggregateRequest, TColumnData, TTable } from '../types.ts';
+import type { TAggregateRequest, TColumnData, TColumnSchema, TTable } from '../types.ts';
 import { DisclosureError } from './errors.ts';
 
 /** Refuses a request of a kind this module does not know (the runner sends plain data). */
@@ -98,6 +98,13 @@ export function selectionId(selection: Uint8Array | null): string {
   const bits = new Uint8Array(selection.length);
   for (let i = 0; i < selection.length; i++) bits[i] = selection[i] !== 0 ? 1 : 0;
   return createHash('sha256').update(bits).digest('hex');
+}
+
+/** What the catalogue says of a column: nullable, with its code list if any (absent: nullable). */
+export function schemaOf(table: TTable, name: string): TColumnSchema {
+  return (
+    (table.schema && Object.hasOwn(table.schema, name) ? table.schema[name] : undefined) ?? { nullable: true }
+  );
 }
 
 /** Whether row i of a column is null (NaN counts as null in numeric columns). */

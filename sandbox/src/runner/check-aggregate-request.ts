@@ -1,4 +1,4 @@
-import { DisclosureError, planRelease } from '../disclosure/index.ts';
+import { DisclosureError, releaseProblem } from '../disclosure/index.ts';
 import {
   MEASURE_FNS,
   type TAggregateRequest,
@@ -119,18 +119,16 @@ export function checkAggregateRequest(
   if (!checked.ok || kind === 'rows') return checked;
   // An aggregate run's requests are evaluated on the real rows by host code: refuse now, while the
   // script can still be told why, what the host could not release.
+  let problem: string | null;
   try {
-    planRelease([checked.request], [tables.get(checked.request.table)!], {
-      epsilon: 1,
-      dominanceN: null,
-      rows: 'where',
-    });
+    problem = releaseProblem(checked.request, tables.get(checked.request.table)!);
   } catch (e) {
-    if (e instanceof DisclosureError)
-      return { ok: false, message: `${e.message[0]!.toUpperCase()}${e.message.slice(1)}.` };
-    throw e;
+    if (!(e instanceof DisclosureError)) throw e;
+    problem = e.message;
   }
-  return checked;
+  return problem === null
+    ? checked
+    : { ok: false, message: `${problem[0]!.toUpperCase()}${problem.slice(1)}.` };
 }
 
 function checkShape(

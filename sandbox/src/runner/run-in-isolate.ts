@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import ivm from 'isolated-vm';
-import { computeAggregate, type THostAggregate } from '../disclosure/index.ts';
+import { computeAggregate, schemaOf, type THostAggregate } from '../disclosure/index.ts';
 import { SDK_FILENAME, SDK_SOURCE } from '../sdk/sdk-source.ts';
 import type {
   TAggregateRequest,
@@ -278,7 +278,7 @@ function createBridge(
       try {
         const request = recorded(id);
         if (!isOpen() || !request) return 'EThe aggregate is unknown.';
-        return `R${JSON.stringify(previewOf(request, computeAggregate(request, input.tables)))}`;
+        return `R${JSON.stringify(previewOf(computeAggregate(request, input.tables)))}`;
       } catch {
         return 'EThe preview could not be computed.';
       }
@@ -650,11 +650,9 @@ function checkInput(input: TRunInput): Map<string, TTable> {
 
 /** What the SDK shows of a column's schema: nullability, code list and bounds. */
 function columnSchema(table: TTable, name: string) {
-  const schema = table.schema && Object.hasOwn(table.schema, name) ? table.schema[name] : undefined;
   const bounds = Object.hasOwn(table.bounds, name) ? table.bounds[name] : undefined;
   return {
-    nullable: schema?.nullable ?? true,
-    ...(schema?.codes ? { codes: schema.codes } : {}),
+    ...schemaOf(table, name),
     ...(bounds?.min !== undefined ? { min: bounds.min } : {}),
     ...(bounds?.max !== undefined ? { max: bounds.max } : {}),
   };
@@ -664,7 +662,7 @@ function columnSchema(table: TTable, name: string) {
  * A preview in the SDK's shape: group-by rows as objects keyed by column and measure names,
  * histogram bins as `{ from, to, count }`, a regression as `{ n, coefficients, r2 }`.
  */
-function previewOf(request: TAggregateRequest, exact: THostAggregate): unknown {
+function previewOf(exact: THostAggregate): unknown {
   if ('columns' in exact) {
     return exact.rows.map((row) => {
       const out: Record<string, unknown> = {};
@@ -685,6 +683,6 @@ function previewOf(request: TAggregateRequest, exact: THostAggregate): unknown {
     n: exact.n,
     coefficients: exact.coefficients,
     r2: exact.r2 ?? null,
-    ...(request.kind === 'regression' && exact.note ? { note: exact.note } : {}),
+    ...(exact.note ? { note: exact.note } : {}),
   };
 }
