@@ -72,7 +72,16 @@ export type TOutcome =
       findings: TFinding[];
     };
 
-export type TExecuted = { output: TRunOutput; outcome: TOutcome | null };
+export type TExecuted = {
+  output: TRunOutput;
+  outcome: TOutcome | null;
+  /**
+   * Epoch ms at which an executor was handed the run, its tables loaded (set by the pool; absent
+   * when no executor ever got it). The script cannot move it: a held run's outcome is shown a fixed
+   * time after it.
+   */
+  handedAt?: number;
+};
 
 /**
  * Runs a script in a fresh isolate and, outside it, computes what may leave: for an aggregate run,

@@ -91,8 +91,6 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
     maxResultBytes: p.maxResultBytes,
   };
   const isHeld = isReal && run.kind === 'rows';
-  const holdMs = limits.wallMs + deps.settings.sandbox.graceMs;
-  const visibleAt = isHeld ? new Date((run.startedAt ?? deps.clock.now()).getTime() + holdMs) : null;
   const executed = await pool.run({
     runId: run.id,
     script: run.script,
@@ -109,6 +107,10 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
     ...(isReal && run.kind === 'aggregate' ? { charge: (s) => chargeRun(deps, run, budget, s) } : {}),
   });
   const { output } = executed;
+  // Its tables loaded, the script started: from then on, nothing it does moves when a held run shows.
+  const startedAt = executed.handedAt === undefined ? run.startedAt : new Date(executed.handedAt);
+  const holdMs = limits.wallMs + deps.settings.sandbox.graceMs;
+  const visibleAt = isHeld ? new Date((startedAt ?? deps.clock.now()).getTime() + holdMs) : null;
   const shape =
     output.ok && output.aggregates.length > 0
       ? aggregateShapeOf(output.aggregates)
@@ -125,6 +127,7 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
     out.reviewOrgIds = [...new Set(reviewers)];
     out.visibleAt = visibleAt;
   }
+  out.startedAt = startedAt;
   await finish(deps, run, out, executed, versions, shape);
   if (visibleAt) {
     const wait = Math.min(holdMs, visibleAt.getTime() - deps.clock.now().getTime());

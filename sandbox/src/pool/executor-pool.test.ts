@@ -67,6 +67,22 @@ describe('executor pool', () => {
   });
 });
 
+describe('the time a run is handed over', () => {
+  it('is taken once its tables are loaded, so a slow load does not shorten a held run’s hold', async () => {
+    const slow: TPoolTable = {
+      key: 'people:slow',
+      load: async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        return { ...table, key: 'people:slow' };
+      },
+    };
+    const before = Date.now();
+    const out = await pool.run({ ...job('h1', 'return 1;'), ...tablesOf([slow]) });
+    expect(out.handedAt).toBeGreaterThanOrEqual(before + 290);
+    expect(out.handedAt).toBeLessThanOrEqual(Date.now());
+  });
+});
+
 describe('releases charged through the parent', () => {
   it('asks the parent’s budget before each release and refuses it when the budget says no', async () => {
     const asked: { digest: string; epsilon: number }[][] = [];

@@ -52,6 +52,8 @@ type TExecutor = {
     resolve: (o: TExecuted) => void;
     timer: NodeJS.Timeout;
     onMissing?: (m: TExecutorResponse) => void;
+    /** When the run was last sent to the executor with its tables (see TExecuted.handedAt). */
+    handedAt?: number;
   } | null;
   cached: Set<string>;
 };
@@ -127,12 +129,12 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
     }
     if (m.type !== 'done') return;
     ex.cached = new Set(m.cachedKeys);
-    const { resolve, timer, onMissing } = ex.busy;
+    const { resolve, timer, onMissing, handedAt } = ex.busy;
     clearTimeout(timer);
     if (onMissing) ex.child.off('message', onMissing);
     ex.busy = null;
     if (m.isRetiring) replace(ex);
-    resolve(m.executed);
+    resolve(handedAt === undefined ? m.executed : { ...m.executed, handedAt });
     pump();
   }
 
@@ -217,11 +219,14 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
       const full = async (list: TPoolTable[]) =>
         Promise.all(list.map(async (t) => ({ key: t.key, table: await t.load() })));
       try {
-        ex.child.send({
+        const resent = {
           ...request,
           scriptTables: await full(job.scriptTables),
           hostTables: await full(job.hostTables),
-        });
+        };
+        if (ex.busy?.runId !== job.runId) return;
+        ex.busy.handedAt = Date.now();
+        ex.child.send(resent);
       } catch {
         failOnHost(ex, job.runId, "The run's tables could not be loaded.");
       }
@@ -229,6 +234,7 @@ export function createExecutorPool(opts: TExecutorPoolOptions) {
     ex.busy.onMissing = onRequest;
     ex.child.on('message', onRequest);
     try {
+      ex.busy.handedAt = Date.now();
       ex.child.send(request, (err) => {
         if (err) ex.child.kill('SIGKILL');
       });
