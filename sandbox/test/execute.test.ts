@@ -97,7 +97,7 @@ describe('aggregate runs', () => {
     // Whatever the real first wage, each limit gives the same observation: it is the dummy wage's.
     for (let i = 0; i < 4; i++) expect(seen[i]).toEqual(seen[i + 4]);
     expect(seen[0]!.logs).toEqual([
-      `first wage ${dummy.columns.wage!.type === 'number' && 'values' in dummy.columns.wage! ? dummy.columns.wage.values[0] : ''}`,
+      `first wage ${(dummy.columns.wage as { values: Float64Array }).values[0]}`,
     ]);
   });
 
@@ -227,5 +227,19 @@ describe('row runs', () => {
       path: 'result.first',
       finding: expect.stringMatching(/15000 equals a value of people\.wage/),
     });
+  });
+
+  it('refuses release() during a row run: its output is reviewed as a whole', async () => {
+    const real = people(15_000);
+    const { output } = await executeRun(
+      input(`return await enclave.table('people').count().release(0.5);`, {
+        kind: 'rows',
+        scriptTables: [real],
+        hostTables: [real],
+        charge: null,
+      }),
+    );
+    expect(output).toMatchObject({ ok: false, code: 'SANDBOX_SCRIPT_ERROR' });
+    expect(!output.ok && output.errorMessage).toMatch(/release\(\) is for aggregate runs/);
   });
 });

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { column } from '../demo/demo-dataset.ts';
 import { CodeList, checkCoded } from './code-lists.ts';
 import { CODED, ERR_INTEGER, ERR_NOT_IN_CODES, KIND_STRING, kindOf, RECAST_INTEGER } from './field-codecs.ts';
 
-const col = (type: TColumn['type'], extra: Partial<TColumn> = {}): TColumn => ({
-  name: 'v',
-  type,
-  nullable: false,
-  description: '',
-  sensitivity: 'public',
-  ...extra,
-});
+/** A column `v` of a type, public and not nullable. */
+const col = (type: TColumn['type'], opts: Parameters<typeof column>[3] = {}) => column('v', type, '', opts);
 
 describe('CodeList', () => {
   it('marks coded columns with CODED and looks values up by meaning', () => {

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { column } from '../demo/demo-dataset.ts';
 import { createRng } from '../demo/prng.ts';
 import { checkInteger, checkTimestamp, integerValue, timestampKey } from './field-codecs.ts';
 
-const col = (type: TColumn['type'], extra: Partial<TColumn> = {}): TColumn => ({
-  name: 'v',
-  type,
-  nullable: false,
-  description: '',
-  sensitivity: 'public',
-  ...extra,
-});
+/** A column `v` of a type, public and not nullable. */
+const col = (type: TColumn['type'], opts: Parameters<typeof column>[3] = {}) => column('v', type, '', opts);
 
 const key = (s: string) => {
   expect(checkTimestamp(s, 0, s.length), s).toBeGreaterThanOrEqual(0);
