@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   computeAggregate,
   computeRelease,
+  hostSelection,
   planRelease,
   type TAggregateRequest,
   type TColumnData,
@@ -160,15 +161,9 @@ export function benchUtility() {
       },
     }),
   );
-  const withFilter = (r: TAggregateRequest) => ({
-    ...r,
-    selection: Uint8Array.from({ length: table.rowCount }, (_, i) => {
-      const year = (table.columns.year as { values: Float64Array }).values[i];
-      const cat = table.columns.insured_category as { codes: Int32Array; dictionary: string[] };
-      const clauses = (r.filter as { clauses: { column: string; value: unknown }[] }).clauses;
-      return year === clauses[0]!.value && cat.dictionary[cat.codes[i]!] === clauses[1]!.value ? 1 : 0;
-    }),
-  });
+  // The exact fit over the same rows, chosen by the host's own evaluation of the clauses.
+  const withFilter = (r: TAggregateRequest) =>
+    r.filter?.kind === 'where' ? { ...r, selection: hostSelection(table, r.filter.clauses) } : r;
   const exact = regressions.map(
     (r) =>
       (computeAggregate(withFilter(r), [table]) as { coefficients: Record<string, number> }).coefficients,
