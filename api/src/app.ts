@@ -78,18 +78,15 @@ export function createApp(deps: Deps): App {
       const retry = err.extra?.retryAfter;
       return problemResponse(c, err, typeof retry === 'number' ? { 'retry-after': String(retry) } : {});
     }
-    if (err instanceof HTTPException) {
-      if (err.status === 400)
-        return problemResponse(c, new AppError('MALFORMED_BODY', 'the body is not valid JSON'));
-      if (err.status === 413)
-        return problemResponse(c, new AppError('PAYLOAD_TOO_LARGE', 'the body is too large'));
-    }
+    if (err instanceof HTTPException && err.status < 500) return problemResponse(c, fromHttpException(err));
     if (isZodError(err)) return problemResponse(c, toAppError(err, 'request'));
     if (isDatabaseUnavailable(err)) {
       deps.logger.error('database unavailable', { requestId: c.get('requestId'), error: String(err) });
+      // A restart or fail-over takes seconds: clients back off rather than hammer or give up.
       return problemResponse(
         c,
         new AppError('DATABASE_UNAVAILABLE', 'the database cannot be reached; try again later'),
+        { 'retry-after': '5' },
       );
     }
     deps.logger.error('unhandled error', {
@@ -101,6 +98,18 @@ export function createApp(deps: Deps): App {
     return problemResponse(c, new AppError('INTERNAL', 'an internal error occurred; quote the request id'));
   });
   return app;
+}
+
+/** The router's and its validators' own refusals, as problems with a stable code. */
+function fromHttpException(err: HTTPException): AppError {
+  if (err.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'the body is too large');
+  if (err.status === 415)
+    return new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'this route does not take a body of this content type; the OpenAPI document lists the ones it takes',
+    );
+  if (err.status === 400) return new AppError('MALFORMED_BODY', 'the body is not valid JSON');
+  return new AppError('VALIDATION_FAILED', 'the request cannot be read');
 }
 
 function isZodError(err: unknown): err is import('zod').ZodError {

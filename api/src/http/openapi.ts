@@ -1,5 +1,5 @@
 import { type RouteConfig, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { App, AppEnv } from './env.ts';
 
 export const ZProblem = z
@@ -43,10 +43,22 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { 'application/json': { schema } },
 });
 
-export const bearer = [{ bearer: [] }];
-
 /** A date for a JSON reply, null staying null. */
 export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+const MIN_INSTANT = Date.UTC(1970, 0, 1);
+const MAX_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * An ISO 8601 instant with a time zone, between 1970 and 9999 (what every stored time can be);
+ * kept as the string the caller sent.
+ */
+export const ZInstant = z.iso
+  .datetime({ offset: true, message: 'not an ISO 8601 instant with a time zone' })
+  .refine((s) => {
+    const t = Date.parse(s);
+    return t >= MIN_INSTANT && t <= MAX_INSTANT;
+  }, 'must lie between 1970 and 9999');
 
 export const ZIdParam = z.object({
   id: z
@@ -65,7 +77,9 @@ export function registerRawRoute(
   route: RouteConfig,
   handler: (c: Context<AppEnv>) => Promise<Response> | Response,
 ): void {
-  app.openAPIRegistry.registerPath(route);
+  const { middleware, ...doc } = route;
+  app.openAPIRegistry.registerPath(doc);
   const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
-  app.on(route.method.toUpperCase(), honoPath, handler);
+  const before = (middleware ? [middleware].flat() : []) as MiddlewareHandler<AppEnv>[];
+  app.on([route.method.toUpperCase()], [honoPath], ...before, handler);
 }

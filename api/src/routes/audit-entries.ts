@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
   ALERT_ENTRIES_CAP,
@@ -16,12 +16,12 @@ import {
   listAuditEntries,
 } from '../audit/list-audit-entries.ts';
 import { logTamperAttempt } from '../audit/log-tamper-attempt.ts';
-import { requireRole } from '../auth/require-role.ts';
 import { AUDIT_OUTCOMES } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
+import { defineRoute } from '../http/access.ts';
 import type { App, AppEnv } from '../http/env.ts';
-import { bearer, jsonResponse, problems, registerRawRoute } from '../http/openapi.ts';
+import { jsonResponse, problems, registerRawRoute, ZInstant } from '../http/openapi.ts';
 import { problemResponse, toAppError } from '../http/problem.ts';
 
 const HOUR_MS = 3_600_000;
@@ -37,10 +37,7 @@ const indexParam = (description: string) =>
     .openapi({ type: 'integer', minimum: 0, description });
 
 const instantParam = (description: string) =>
-  z.iso
-    .datetime({ offset: true, message: 'not an ISO 8601 instant with a time zone' })
-    .transform((s) => new Date(s))
-    .openapi({ type: 'string', format: 'date-time', description });
+  ZInstant.transform((s) => new Date(s)).openapi({ type: 'string', format: 'date-time', description });
 
 const idParam = (description: string) =>
   z
@@ -233,18 +230,16 @@ const queryOf = (queries: Record<string, string[]>) =>
  */
 export function registerAuditEntryRoutes(app: App, deps: Deps) {
   app.openapi(
-    createRoute({
+    defineRoute(['regulator', 'admin'], {
       method: 'get',
       path: '/v1/audit/entries',
       tags: ['audit'],
       summary: 'Audit log entries, filtered, in leaf-index order (regulator, admin)',
       description: `Each item is the entry as the log commits to it plus its leaf index. Page with \`after\` = \`page.nextAfter\` (keyset on the index: no entry is skipped or repeated, whatever is appended meanwhile). At most ${AUDIT_LIST_MAX_LIMIT} a page; a larger limit is refused, not cut. Unknown parameters are refused.`,
-      security: bearer,
       request: { query: ZListQuery },
       responses: { 200: jsonResponse(ZAuditEntriesPage, 'A page of entries'), ...problems },
     }),
     async (c) => {
-      requireRole(c, 'regulator', 'admin');
       const q = c.req.valid('query');
       const limit = q.limit ?? AUDIT_LIST_DEFAULT_LIMIT;
       const page = await listAuditEntries(deps, { ...filterOf(q), after: q.after, limit });
@@ -259,12 +254,11 @@ export function registerAuditEntryRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['regulator', 'admin'], {
       method: 'get',
       path: '/v1/audit/entries/{index}',
       tags: ['audit'],
       summary: 'One audit log entry with its inclusion proof (regulator, admin)',
-      security: bearer,
       request: { params: ZIndexPath },
       responses: {
         200: jsonResponse(z.object({ entry: ZAuditEntry, proof: ZEntryProof }), 'The entry'),
@@ -272,21 +266,19 @@ export function registerAuditEntryRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      requireRole(c, 'regulator', 'admin');
       return c.json(await getAuditEntry(deps, c.req.valid('param').index), 200);
     },
   );
 
   registerRawRoute(
     app,
-    createRoute({
+    defineRoute(['regulator', 'admin'], {
       method: 'get',
       path: '/v1/audit/export',
       tags: ['audit'],
       summary: 'Export audit log entries as NDJSON or CSV, streamed (regulator, admin)',
       description:
         'Entries with from_index ≤ index < to_index (and the filters), in index order, up to the log size when the export starts (header `x-audit-log-size`). NDJSON: one `{"index":n,…entry}` a line; drop `index` and encode with JCS to get the leaf bytes. CSV (for spreadsheets; UTF-8 with a byte-order mark, RFC 4180, CRLF): a header row, one column per field, the actor in three columns, `details` as JSON text, null empty and the empty string `""`; a cell that starts with = + - @ tab CR or \' gets one leading \' so spreadsheets do not run it as a formula (remove one leading \' to get the value back).',
-      security: bearer,
       request: { query: ZExportQuery },
       responses: {
         200: {
@@ -300,7 +292,6 @@ export function registerAuditEntryRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      requireRole(c, 'regulator', 'admin');
       const parsed = ZExportQuery.safeParse(queryOf(c.req.queries()));
       if (!parsed.success) throw toAppError(parsed.error, 'query');
       const q = parsed.data;
@@ -319,18 +310,16 @@ export function registerAuditEntryRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['regulator', 'admin'], {
       method: 'get',
       path: '/v1/audit/alerts',
       tags: ['audit'],
       summary: 'Alerts computed from the audit log over a time window (regulator, admin)',
       description: `Kinds: ${ALERT_KINDS.join(', ')}. The window is from (inclusive) to (exclusive), by default the last 24 hours, at most 31 days. Each alert names the entries behind it (their leaf indexes, at most ${ALERT_ENTRIES_CAP}; \`count\` is the total). The thresholds are returned as \`rules\`.`,
-      security: bearer,
       request: { query: ZAlertsQuery },
       responses: { 200: jsonResponse(ZAlerts, 'The alerts, most severe first'), ...problems },
     }),
     async (c) => {
-      requireRole(c, 'regulator', 'admin');
       const window = alertWindow(c.req.valid('query'), deps.clock.now());
       const items = await computeAuditAlerts(deps, window);
       return c.json(

@@ -1,5 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { requireRole } from '../auth/require-role.ts';
+import { z } from '@hono/zod-openapi';
 import { buildDcat } from '../catalogue/build-dcat.ts';
 import { changeDatasetStatus } from '../catalogue/change-dataset-status.ts';
 import { createDataset } from '../catalogue/create-dataset.ts';
@@ -11,16 +10,9 @@ import { SEARCH_MAX_LIMIT, searchDatasets } from '../catalogue/search-datasets.t
 import { updateDataset } from '../catalogue/update-dataset.ts';
 import { DATASET_STATUSES, type datasetFeedback, OPENNESS } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
+import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import {
-  bearer,
-  isoOrNull,
-  jsonBody,
-  jsonResponse,
-  problems,
-  registerRawRoute,
-  ZIdParam,
-} from '../http/openapi.ts';
+import { isoOrNull, jsonBody, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
 
 export const ZDataset = z
   .object({
@@ -145,7 +137,7 @@ const ok = (description: string) => ({ 200: jsonResponse(ZDataset, description),
 
 export function registerCatalogueRoutes(app: App, deps: Deps) {
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/datasets',
       tags: ['catalogue'],
@@ -168,24 +160,23 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'post',
       path: '/v1/datasets',
       tags: ['catalogue'],
       summary: 'Register a dataset as a draft (provider)',
-      security: bearer,
       request: { body: jsonBody(ZCreateDatasetBody) },
       responses: { 201: jsonResponse(ZDataset, 'The new draft'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const row = await createDataset(deps, actor, c.req.valid('json'), c.get('requestId'));
       return c.json(datasetOut(row), 201);
     },
   );
 
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
@@ -198,17 +189,16 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'patch',
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
       summary: 'Edit a draft (provider)',
-      security: bearer,
       request: { params: ZIdParam, body: jsonBody(ZUpdateDatasetBody) },
       responses: ok('The edited draft'),
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const row = await updateDataset(
         deps,
         actor,
@@ -221,17 +211,16 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'post',
       path: '/v1/datasets/{id}/submit',
       tags: ['catalogue'],
       summary: 'Submit a draft for review (provider)',
-      security: bearer,
       request: { params: ZIdParam },
       responses: ok('Submitted'),
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const row = await changeDatasetStatus(
         deps,
         actor,
@@ -244,17 +233,16 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['admin'], {
       method: 'post',
       path: '/v1/datasets/{id}/review',
       tags: ['catalogue'],
       summary: 'Approve (publish) or reject a submission with a reason (admin)',
-      security: bearer,
       request: { params: ZIdParam, body: jsonBody(ZReviewBody) },
       responses: ok('Published, or back to draft'),
     }),
     async (c) => {
-      const actor = requireRole(c, 'admin');
+      const actor = actorOf(c);
       const body = c.req.valid('json');
       const change =
         body.decision === 'approve'
@@ -266,17 +254,16 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider', 'admin'], {
       method: 'post',
       path: '/v1/datasets/{id}/retire',
       tags: ['catalogue'],
       summary: 'Retire a published dataset (provider, admin)',
-      security: bearer,
       request: { params: ZIdParam, body: jsonBody(ZRetireBody) },
       responses: ok('Retired'),
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider', 'admin');
+      const actor = actorOf(c);
       const { reason } = c.req.valid('json');
       const row = await changeDatasetStatus(
         deps,
@@ -290,7 +277,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'post',
       path: '/v1/datasets/{id}/feedback',
       tags: ['catalogue'],
@@ -311,7 +298,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/datasets/{id}/feedback',
       tags: ['catalogue'],
@@ -326,12 +313,11 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'post',
       path: '/v1/feedback/{id}/answer',
       tags: ['catalogue'],
       summary: 'Answer feedback on an own dataset (provider)',
-      security: bearer,
       request: {
         params: ZIdParam,
         body: jsonBody(z.strictObject({ answer: z.string().trim().min(1).max(5000) }).openapi('AnswerBody')),
@@ -339,7 +325,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(ZFeedback, 'Answered'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const row = await answerFeedback(
         deps,
         actor,
@@ -353,7 +339,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
 
   registerRawRoute(
     app,
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/catalog.jsonld',
       tags: ['catalogue'],

@@ -1,7 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { sql } from 'drizzle-orm';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Deps } from '../deps.ts';
+import { defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { jsonResponse } from '../http/openapi.ts';
 
@@ -9,7 +10,7 @@ const ZHealth = z.object({ status: z.enum(['ok', 'degraded']), database: z.enum(
 
 export function registerHealthRoutes(app: App, deps: Deps) {
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/health',
       tags: ['platform'],

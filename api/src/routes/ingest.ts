@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { requireRole } from '../auth/require-role.ts';
+import { z } from '@hono/zod-openapi';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { bearer, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
+import { jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
 import { toAppError } from '../http/problem.ts';
 import { ingestData } from '../ingest/ingest-data.ts';
 
@@ -31,14 +31,13 @@ const ZIngestResult = z
 export function registerIngestRoutes(app: App, deps: Deps) {
   registerRawRoute(
     app,
-    createRoute({
+    defineRoute(['provider'], {
       method: 'post',
       path: '/v1/datasets/{id}/data',
       tags: ['catalogue'],
       summary: 'Upload data as a new version (provider)',
       description:
         'CSV (header row, RFC 4180, UTF-8 with or without BOM) or NDJSON, streamed. Every row is checked against the schema; on any bad row the upload is rejected with the first bad rows (line, column, reason) and nothing of it becomes visible.',
-      security: bearer,
       request: {
         params: ZIdParam,
         query: ZIngestQuery,
@@ -53,7 +52,7 @@ export function registerIngestRoutes(app: App, deps: Deps) {
       responses: { 201: jsonResponse(ZIngestResult, 'The new version'), 422: problems[400], ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const id = ZIdParam.safeParse({ id: c.req.param('id') });
       if (!id.success) throw toAppError(id.error, 'path');
       const query = ZIngestQuery.safeParse(c.req.query());

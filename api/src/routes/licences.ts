@@ -1,12 +1,12 @@
 import { publicJwks } from '@enclave/contracts';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { requireRole } from '../auth/require-role.ts';
 import { APPLICATION_STATUSES, OPERATIONS, orgKeys } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
+import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam, ZInstant } from '../http/openapi.ts';
 import { countersignContract } from '../licences/countersign-contract.ts';
 import { createApplication } from '../licences/create-application.ts';
 import { decideApplicationPart } from '../licences/decide-application-part.ts';
@@ -24,7 +24,6 @@ import { currentBudget } from '../licences/privacy-budget.ts';
 import { registerOrgKey } from '../licences/register-org-key.ts';
 import { revokeContract } from '../licences/revoke-contract.ts';
 
-const ZDateTime = z.iso.datetime({ offset: true });
 const ZColumnNames = z.array(z.string().max(63)).min(1).max(200);
 
 const ZOrgKey = z
@@ -55,7 +54,7 @@ const ZCreateApplicationBody = z
       .min(1)
       .max(3)
       .refine((ops) => new Set(ops).size === ops.length, { message: 'an operation is listed twice' }),
-    term: z.strictObject({ notBefore: ZDateTime, notAfter: ZDateTime }),
+    term: z.strictObject({ notBefore: ZInstant, notAfter: ZInstant }),
     keyId: z.string().max(100).optional(),
   })
   .openapi('CreateApplicationBody');
@@ -154,7 +153,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   });
 
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/.well-known/jwks.json',
       tags: ['contracts'],
@@ -165,12 +164,11 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'post',
       path: '/v1/orgs/{id}/keys',
       tags: ['contracts'],
       summary: 'Register an Ed25519 public JWK for countersigning (operator, own org)',
-      security: bearer,
       request: {
         params: ZIdParam,
         body: jsonBody(z.strictObject({ jwk: z.unknown() }).openapi('RegisterKeyBody')),
@@ -178,7 +176,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       responses: { 201: jsonResponse(ZOrgKey, 'Registered; kid is the RFC 7638 thumbprint'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const key = await registerOrgKey(
         deps,
         actor,
@@ -191,17 +189,16 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator', 'provider', 'admin', 'regulator', 'researcher'], {
       method: 'get',
       path: '/v1/orgs/{id}/keys',
       tags: ['contracts'],
       summary: 'An org’s registered public keys (its own members, admin, regulator)',
-      security: bearer,
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZOrgKey) }), 'Keys'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator', 'researcher');
+      const actor = actorOf(c);
       const { id } = c.req.valid('param');
       if (actor.orgId !== id && actor.role !== 'admin' && actor.role !== 'regulator') throw notFound('org');
       const rows = await deps.db.select().from(orgKeys).where(eq(orgKeys.orgId, id));
@@ -210,17 +207,16 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'post',
       path: '/v1/applications',
       tags: ['licences'],
       summary: 'Apply for a licence on conditional datasets (operator)',
-      security: bearer,
       request: { body: jsonBody(ZCreateApplicationBody) },
       responses: { 201: jsonResponse(ZApplication, 'The application, pending'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const body = c.req.valid('json');
       const created = await createApplication(
         deps,
@@ -236,12 +232,11 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator', 'provider', 'admin', 'regulator'], {
       method: 'get',
       path: '/v1/applications',
       tags: ['licences'],
       summary: 'Applications: an operator’s own; for a provider, the parts on its datasets',
-      security: bearer,
       request: { query: z.strictObject({ status: z.enum(APPLICATION_STATUSES).optional() }) },
       responses: {
         200: jsonResponse(z.object({ items: z.array(ZApplication) }), 'At most 500, newest first'),
@@ -249,35 +244,33 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const actor = actorOf(c);
       const items = await listApplications(deps.db, actor, c.req.valid('query'));
       return c.json({ items: items.map(applicationOut) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator', 'provider', 'admin', 'regulator'], {
       method: 'get',
       path: '/v1/applications/{id}',
       tags: ['licences'],
       summary: 'One application, as the caller may see it',
-      security: bearer,
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(ZApplication, 'The application'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const actor = actorOf(c);
       return c.json(applicationOut(await getApplication(deps.db, actor, c.req.valid('param').id)), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'post',
       path: '/v1/applications/{id}/decisions',
       tags: ['licences'],
       summary: 'Approve (optionally tightening the policy) or reject the part for an own dataset (provider)',
-      security: bearer,
       request: { params: ZIdParam, body: jsonBody(ZDecisionBody) },
       responses: {
         200: jsonResponse(
@@ -288,7 +281,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const { id } = c.req.valid('param');
       await decideApplicationPart(deps, actor, id, c.req.valid('json'), c.get('requestId'));
       return c.json(applicationOut(await getApplication(deps.db, actor, id)), 200);
@@ -296,46 +289,43 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator', 'provider', 'admin', 'regulator'], {
       method: 'get',
       path: '/v1/contracts',
       tags: ['contracts'],
       summary: 'Contracts the caller is party to (regulators and the admin: all)',
-      security: bearer,
       responses: {
         200: jsonResponse(z.object({ items: z.array(ZContract) }), 'At most 500, newest first'),
         ...problems,
       },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const actor = actorOf(c);
       return c.json({ items: (await listContracts(deps.db, actor)).map(contractOut) }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator', 'provider', 'admin', 'regulator'], {
       method: 'get',
       path: '/v1/contracts/{id}',
       tags: ['contracts'],
       summary: 'A contract and its JWS, for the parties',
-      security: bearer,
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(ZContract, 'The contract'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const actor = actorOf(c);
       return c.json(contractOut(await getContract(deps.db, actor, c.req.valid('param').id)), 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator', 'provider', 'admin', 'regulator'], {
       method: 'get',
       path: '/v1/contracts/{id}/budget',
       tags: ['contracts'],
       summary: 'The contract’s privacy budget: epsilon granted, spent, remaining (parties)',
-      security: bearer,
       request: { params: ZIdParam },
       responses: {
         200: jsonResponse(
@@ -361,7 +351,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator', 'provider', 'admin', 'regulator');
+      const actor = actorOf(c);
       const contract = await getContract(deps.db, actor, c.req.valid('param').id);
       const budget = budgetPolicy(payloadOf(contract).policy, deps.settings.policy);
       const now = await currentBudget(deps, contract.id, budget);
@@ -378,14 +368,13 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'post',
       path: '/v1/contracts/{id}/countersign',
       tags: ['contracts'],
       summary: 'Countersign the contract’s payload with the org key it names (operator)',
       description:
         'The body is one JWS signature object over the same payload: protected header {"alg":"EdDSA","kid":<the contract’s licensee kid>,"typ":"enclave-contract+jws"}.',
-      security: bearer,
       request: {
         params: ZIdParam,
         body: jsonBody(
@@ -397,7 +386,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(ZContract, 'Active'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const row = await countersignContract(
         deps,
         actor,
@@ -410,12 +399,11 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider', 'admin'], {
       method: 'post',
       path: '/v1/contracts/{id}/revoke',
       tags: ['contracts'],
       summary: 'Revoke a contract with a reason (a provider of its data, or the admin)',
-      security: bearer,
       request: {
         params: ZIdParam,
         body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(2000) }).openapi('RevokeBody')),
@@ -423,7 +411,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(ZContract, 'Revoked'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider', 'admin');
+      const actor = actorOf(c);
       const row = await revokeContract(
         deps,
         actor,
@@ -436,13 +424,12 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'post',
       path: '/v1/contracts/{id}/check',
       tags: ['contracts'],
       summary:
         'Check, without using it, that the contract permits an operation on datasets and columns (operator)',
-      security: bearer,
       request: {
         params: ZIdParam,
         body: jsonBody(
@@ -470,7 +457,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const body = c.req.valid('json');
       const out = await enforceContract(
         deps,

@@ -1,6 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { COLUMN_TYPES } from '../catalogue/dataset-schema.ts';
 import type { Deps } from '../deps.ts';
+import { defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { jsonBody, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
 import { toAppError } from '../http/problem.ts';
@@ -117,7 +118,7 @@ const queryOf = (queries: Record<string, string[]>) =>
 
 export function registerOpenDataRoutes(app: App, deps: Deps) {
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/open/{id}/rows',
       tags: ['open data'],
@@ -133,7 +134,7 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute('anyone', {
       method: 'post',
       path: '/v1/open/{id}/query',
       tags: ['open data'],
@@ -155,7 +156,7 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
 
   registerRawRoute(
     app,
-    createRoute({
+    defineRoute('anyone', {
       method: 'get',
       path: '/v1/open/{id}/download',
       tags: ['open data'],

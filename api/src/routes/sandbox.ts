@@ -1,11 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { and, desc, eq } from 'drizzle-orm';
-import { requireRole } from '../auth/require-role.ts';
 import { RUN_KINDS, RUN_STATUSES, sandboxRuns, sandboxSessions } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
+import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { bearer, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { decideReview, listReviews } from '../sandbox/decide-review.ts';
 import { openSession } from '../sandbox/open-session.ts';
 import { submitRun } from '../sandbox/submit-run.ts';
@@ -160,19 +160,18 @@ const ZReview = z
 
 export function registerSandboxRoutes(app: App, deps: Deps) {
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'post',
       path: '/v1/sandbox/sessions',
       tags: ['sandbox'],
       summary: 'Open a sandbox session under an active contract (operator)',
-      security: bearer,
       request: {
         body: jsonBody(z.strictObject({ contractId: z.string().max(64) }).openapi('OpenSessionBody')),
       },
       responses: { 201: jsonResponse(ZSession, 'The session'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const { session, payload } = await openSession(
         deps,
         actor,
@@ -192,17 +191,16 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'post',
       path: '/v1/sandbox/sessions/{id}/runs',
       tags: ['sandbox'],
       summary: 'Submit a script to run on dummy or real data (operator)',
-      security: bearer,
       request: { params: ZIdParam, body: jsonBody(ZSubmitRunBody) },
       responses: { 202: jsonResponse(ZRun, 'Queued'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const run = await submitRun(
         deps,
         actor,
@@ -216,17 +214,16 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'get',
       path: '/v1/sandbox/sessions/{id}/runs',
       tags: ['sandbox'],
       summary: 'Runs of a session, newest first (operator)',
-      security: bearer,
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZRun) }), 'At most 200'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const id = c.req.valid('param').id;
       const [session] = await deps.db.select().from(sandboxSessions).where(eq(sandboxSessions.id, id));
       if (!session || session.operatorOrgId !== actor.orgId) throw notFound('session');
@@ -241,18 +238,17 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['operator'], {
       method: 'get',
       path: '/v1/sandbox/runs/{id}',
       tags: ['sandbox'],
       summary: 'A run: status, released result, disclosure report, usage (operator)',
       description: `With \`wait=N\` (at most ${MAX_WAIT_S}), answers as soon as the run is no longer queued or running, or after N seconds with the run as it is then: a long poll instead of polling.`,
-      security: bearer,
       request: { params: ZIdParam, query: ZRunQuery },
       responses: { 200: jsonResponse(ZRun, 'The run'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'operator');
+      const actor = actorOf(c);
       const id = c.req.valid('param').id;
       const read = async () =>
         (
@@ -279,16 +275,15 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'get',
       path: '/v1/reviews',
       tags: ['sandbox'],
       summary: 'Row runs that read the provider’s data and wait for its review (人工审核)',
-      security: bearer,
       responses: { 200: jsonResponse(z.object({ items: z.array(ZReview) }), 'At most 200'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const items = await listReviews(deps, actor);
       return c.json(
         {
@@ -312,13 +307,12 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
   );
 
   app.openapi(
-    createRoute({
+    defineRoute(['provider'], {
       method: 'post',
       path: '/v1/reviews/{id}',
       tags: ['sandbox'],
       summary:
         'Approve or reject a held run, with a reason (provider); it is released once every provider whose data it read approved',
-      security: bearer,
       request: {
         params: ZIdParam,
         body: jsonBody(
@@ -333,7 +327,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(ZRun, 'The run after the decision'), ...problems },
     }),
     async (c) => {
-      const actor = requireRole(c, 'provider');
+      const actor = actorOf(c);
       const run = await decideReview(
         deps,
         actor,

@@ -56,6 +56,7 @@ export async function apply(
       scenario: '宏观统计分析',
       operations: ['sandbox'],
       term: termFromNow(),
+      keyId: op.key.kid,
       ...over,
     },
   });
@@ -72,9 +73,10 @@ export async function activeContract(
     columns?: string[];
     application?: Record<string, unknown>;
     op?: TOperator;
+    provider?: { token: string; orgId: string; userId: string };
   } = {},
 ) {
-  const provider = await t.user('provider');
+  const provider = opts.provider ?? (await t.user('provider'));
   const datasetId = await publishRestricted(t, provider.token);
   const op = opts.op ?? (await operatorWithKey(t));
   const applied = await apply(

@@ -27,9 +27,15 @@ export function socialRows(
 /** An active sandbox contract over a restricted dataset loaded with `rows`, and an open session. */
 export async function sandboxSession(
   t: TestApp,
-  opts: { policy?: Record<string, unknown>; rows?: ReturnType<typeof socialRows>; columns?: string[] } = {},
+  opts: {
+    policy?: Record<string, unknown>;
+    rows?: ReturnType<typeof socialRows>;
+    columns?: string[];
+  } & Pick<Parameters<typeof activeContract>[1] & {}, 'op' | 'provider'> = {},
 ) {
   const c = await activeContract(t, {
+    op: opts.op,
+    provider: opts.provider,
     policy: opts.policy,
     columns: opts.columns ?? ['district', 'wage_base', 'birth_year'],
   });

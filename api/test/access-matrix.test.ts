@@ -1,0 +1,397 @@
+import { countersignContract, generateSigningKey } from '@enclave/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type TRole } from '../src/db/schema/index.ts';
+import { datasetBody, publishDataset } from './helpers/datasets.ts';
+import { activeContract, apply } from './helpers/licences.ts';
+import { runScript } from './helpers/sandbox.ts';
+import { createTestApp, type TestApp } from './helpers/test-app.ts';
+import { buildWorld, type TSide, type TUser, type TWorld } from './helpers/world.ts';
+
+/**
+ * The role × operation matrix, derived from the routes' own declarations (`x-enclave-access` in the
+ * OpenAPI document): every operation is called as anonymous, as each role, and as a user of the same
+ * role in another org, and each cell's status is asserted. Refused callers send a body that would
+ * fail validation, so a 401 or 403 also shows that access is decided before the input is read.
+ */
+
+type TRequest = { path: string; json?: unknown; body?: string; headers?: Record<string, string> };
+/** What an admitted caller sends (building fresh objects of side A when the call changes them). */
+type TCase = {
+  success: number;
+  make: (caller: TUser, side: TSide) => Promise<TRequest> | TRequest;
+  /**
+   * The status a same-role user of another org gets (default: success). 404 where the object is
+   * side A's own; a regulator of another org still reads it (GET), as regulators read everything.
+   */
+  otherOrg?: number;
+};
+
+let t: TestApp;
+let A: TSide;
+let B: TSide;
+let admin: TUser;
+let fx: TWorld;
+
+beforeAll(async () => {
+  t = await createTestApp({ sandbox: 1, graceMs: 100 });
+  fx = await buildWorld(t);
+  ({ A, B, admin } = fx);
+}, 120_000);
+afterAll(() => t.close());
+
+const uniq = () => Math.random().toString(36).slice(2, 8);
+const created = (res: { status: number; text: string; json: any }, status = 201) => {
+  if (res.status !== status) throw new Error(`fixture: ${res.status} ${res.text}`);
+  return res.json;
+};
+const draft = async () =>
+  created(await t.req('POST', '/v1/datasets', { token: A.provider.token, json: datasetBody() })).id as string;
+const submitted = async () => {
+  const id = await draft();
+  created(await t.req('POST', `/v1/datasets/${id}/submit`, { token: A.provider.token }), 200);
+  return id;
+};
+/** A contract of side A awaiting the operator's countersignature. */
+const awaitingCountersign = async () => {
+  const app = created(await apply(t, A.operator, [{ datasetId: fx.restrictedId, columns: ['district'] }]));
+  const decided = await t.req('POST', `/v1/applications/${app.id}/decisions`, {
+    token: A.provider.token,
+    json: { datasetId: fx.restrictedId, decision: 'approve' },
+  });
+  return created(decided, 200).contractId as string;
+};
+const heldRun = async () => {
+  const { run } = await runScript(t, { op: A.operator, sessionId: fx.sessionId }, 'return 1', {
+    kind: 'rows',
+    cpuMs: 50,
+  });
+  if (run?.status !== 'pending_review') throw new Error(`fixture: ${JSON.stringify(run)}`);
+  return run.id as string;
+};
+const checkpointSize = async () => Number((await t.req('GET', '/v1/audit/checkpoint')).text.split('\n')[1]);
+
+const CASES: Record<string, TCase> = {
+  'GET /v1/health': { success: 200, make: () => ({ path: '/v1/health' }) },
+  'POST /v1/orgs': { success: 201, make: () => ({ path: '/v1/orgs', json: { name: `org ${uniq()}` } }) },
+  'GET /v1/orgs': { success: 200, make: () => ({ path: '/v1/orgs' }) },
+  'POST /v1/users': {
+    success: 201,
+    make: () => ({ path: '/v1/users', json: { orgId: A.provider.orgId, name: uniq(), role: 'researcher' } }),
+  },
+  'GET /v1/users': { success: 200, make: () => ({ path: '/v1/users' }) },
+  'GET /v1/me': { success: 200, make: () => ({ path: '/v1/me' }) },
+  'POST /v1/users/{id}/tokens': {
+    success: 201,
+    make: () => ({ path: `/v1/users/${A.researcher.userId}/tokens`, json: { label: uniq() } }),
+  },
+  'POST /v1/tokens/{id}/revoke': {
+    otherOrg: 404,
+    success: 200,
+    // The caller's own token (the admin revokes a user's); another org's user may not touch it.
+    make: async (caller, s) => {
+      const owner = caller === admin || s !== A ? A.researcher : caller;
+      const issued = created(
+        await t.req('POST', `/v1/users/${owner.userId}/tokens`, {
+          token: t.adminToken,
+          json: { label: uniq() },
+        }),
+      );
+      return { path: `/v1/tokens/${issued.id}/revoke` };
+    },
+  },
+  'GET /v1/datasets': { success: 200, make: () => ({ path: '/v1/datasets' }) },
+  'POST /v1/datasets': { success: 201, make: () => ({ path: '/v1/datasets', json: datasetBody() }) },
+  'GET /v1/datasets/{id}': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}` }),
+  },
+  'PATCH /v1/datasets/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({ path: `/v1/datasets/${await draft()}`, json: { title: '改名' } }),
+  },
+  'POST /v1/datasets/{id}/submit': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({ path: `/v1/datasets/${await draft()}/submit` }),
+  },
+  'POST /v1/datasets/{id}/review': {
+    success: 200,
+    make: async () => ({ path: `/v1/datasets/${await submitted()}/review`, json: { decision: 'approve' } }),
+  },
+  'POST /v1/datasets/{id}/retire': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({
+      path: `/v1/datasets/${await publishDataset(t, A.provider.token)}/retire`,
+      json: { reason: '停止更新' },
+    }),
+  },
+  'POST /v1/datasets/{id}/feedback': {
+    success: 201,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/feedback`, json: { kind: 'error', body: '数据有误' } }),
+  },
+  'GET /v1/datasets/{id}/feedback': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/feedback` }),
+  },
+  'POST /v1/feedback/{id}/answer': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => {
+      const f = created(
+        await t.req('POST', `/v1/datasets/${fx.openId}/feedback`, { json: { kind: 'other', body: '问' } }),
+      );
+      return { path: `/v1/feedback/${f.id}/answer`, json: { answer: '答' } };
+    },
+  },
+  'GET /v1/catalog.jsonld': { success: 200, make: () => ({ path: '/v1/catalog.jsonld' }) },
+  'POST /v1/datasets/{id}/data': {
+    otherOrg: 404,
+    success: 201,
+    make: async () => ({
+      path: `/v1/datasets/${await draft()}/data`,
+      body: 'city_code,day,aqi,pm25\n330100,2024-01-02,40,\n',
+      headers: { 'content-type': 'text/csv' },
+    }),
+  },
+  'GET /v1/open/{id}/rows': {
+    success: 200,
+    make: () => ({ path: `/v1/open/${fx.openId}/rows` }),
+  },
+  'POST /v1/open/{id}/query': {
+    success: 200,
+    make: () => ({
+      path: `/v1/open/${fx.openId}/query`,
+      json: { aggregates: [{ fn: 'count', as: 'n' }] },
+    }),
+  },
+  'GET /v1/open/{id}/download': {
+    success: 200,
+    make: () => ({ path: `/v1/open/${fx.openId}/download?format=csv` }),
+  },
+  'GET /.well-known/jwks.json': { success: 200, make: () => ({ path: '/.well-known/jwks.json' }) },
+  'POST /v1/orgs/{id}/keys': {
+    otherOrg: 404,
+    success: 201,
+    make: async (caller, s) => ({
+      path: `/v1/orgs/${s === A ? caller.orgId : A.operator.orgId}/keys`,
+      json: { jwk: (await generateSigningKey()).publicJwk },
+    }),
+  },
+  'GET /v1/orgs/{id}/keys': {
+    otherOrg: 404,
+    success: 200,
+    // Each caller's own org; another org's keys are for the admin and regulators only.
+    make: (caller, s) => ({ path: `/v1/orgs/${s === A ? caller.orgId : A.operator.orgId}/keys` }),
+  },
+  'POST /v1/applications': {
+    success: 201,
+    make: () => ({
+      path: '/v1/applications',
+      json: {
+        datasets: [{ datasetId: fx.restrictedId, columns: ['district'] }],
+        purpose: '研究',
+        scenario: '统计',
+        operations: ['sandbox'],
+        term: { notBefore: new Date().toISOString(), notAfter: new Date(Date.now() + 864e5).toISOString() },
+      },
+    }),
+  },
+  'GET /v1/applications': { success: 200, make: () => ({ path: '/v1/applications' }) },
+  'GET /v1/applications/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/applications/${fx.applicationId}` }),
+  },
+  'POST /v1/applications/{id}/decisions': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => {
+      const app = created(
+        await apply(t, A.operator, [{ datasetId: fx.restrictedId, columns: ['district'] }]),
+      );
+      return {
+        path: `/v1/applications/${app.id}/decisions`,
+        json: { datasetId: fx.restrictedId, decision: 'reject', reason: '用途不明' },
+      };
+    },
+  },
+  'GET /v1/contracts': { success: 200, make: () => ({ path: '/v1/contracts' }) },
+  'GET /v1/contracts/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/contracts/${fx.contractId}` }),
+  },
+  'GET /v1/contracts/{id}/budget': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/contracts/${fx.contractId}/budget` }),
+  },
+  'POST /v1/contracts/{id}/countersign': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => {
+      const id = await awaitingCountersign();
+      const doc = await t.req('GET', `/v1/contracts/${id}`, { token: A.operator.token });
+      return {
+        path: `/v1/contracts/${id}/countersign`,
+        json: await countersignContract(doc.json.jws, A.operator.key),
+      };
+    },
+  },
+  'POST /v1/contracts/{id}/revoke': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => {
+      const c = await activeContract(t, { op: A.operator, provider: A.provider });
+      return { path: `/v1/contracts/${c.contractId}/revoke`, json: { reason: '违约' } };
+    },
+  },
+  'POST /v1/contracts/{id}/check': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({
+      path: `/v1/contracts/${fx.contractId}/check`,
+      json: { operation: 'sandbox', datasets: [{ id: fx.restrictedId, columns: ['district'] }] },
+    }),
+  },
+  'POST /v1/sandbox/sessions': {
+    otherOrg: 404,
+    success: 201,
+    make: () => ({ path: '/v1/sandbox/sessions', json: { contractId: fx.contractId } }),
+  },
+  'POST /v1/sandbox/sessions/{id}/runs': {
+    otherOrg: 404,
+    success: 202,
+    make: () => ({
+      path: `/v1/sandbox/sessions/${fx.sessionId}/runs`,
+      json: { script: 'return 2', target: 'dummy' },
+    }),
+  },
+  'GET /v1/sandbox/sessions/{id}/runs': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/sandbox/sessions/${fx.sessionId}/runs` }),
+  },
+  'GET /v1/sandbox/runs/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/sandbox/runs/${fx.runId}` }),
+  },
+  'GET /v1/reviews': { success: 200, make: () => ({ path: '/v1/reviews' }) },
+  'POST /v1/reviews/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({
+      path: `/v1/reviews/${await heldRun()}`,
+      json: { decision: 'reject', reason: '不予发布' },
+    }),
+  },
+  'GET /v1/audit/checkpoint': { success: 200, make: () => ({ path: '/v1/audit/checkpoint' }) },
+  'POST /v1/audit/checkpoints': {
+    success: 201,
+    // The log grows first, so there is something new to sign.
+    make: async () => {
+      created(await t.req('POST', '/v1/orgs', { token: t.adminToken, json: { name: `org ${uniq()}` } }));
+      return { path: '/v1/audit/checkpoints' };
+    },
+  },
+  'GET /v1/audit/key': { success: 200, make: () => ({ path: '/v1/audit/key' }) },
+  'GET /v1/audit/proofs/inclusion': {
+    success: 200,
+    make: async () => ({ path: `/v1/audit/proofs/inclusion?index=0&size=${await checkpointSize()}` }),
+  },
+  'GET /v1/audit/proofs/consistency': {
+    success: 200,
+    make: async () => ({ path: `/v1/audit/proofs/consistency?from=1&to=${await checkpointSize()}` }),
+  },
+  'GET /v1/audit/entries': { success: 200, make: () => ({ path: '/v1/audit/entries' }) },
+  'GET /v1/audit/entries/{index}': {
+    success: 200,
+    make: () => ({ path: '/v1/audit/entries/0' }),
+  },
+  'GET /v1/audit/export': { success: 200, make: () => ({ path: '/v1/audit/export' }) },
+  'GET /v1/audit/alerts': { success: 200, make: () => ({ path: '/v1/audit/alerts' }) },
+};
+
+type TOperation = { method: string; path: string; access: ('anonymous' | TRole)[] };
+let operations: TOperation[] = [];
+
+const callerOf = (s: TSide, role: TRole): TUser => (role === 'admin' ? admin : s[role]);
+const send = (method: string, token: string | null, r: TRequest) =>
+  t.req(method, r.path, {
+    token,
+    ...(r.json !== undefined ? { json: r.json } : {}),
+    ...(r.body !== undefined ? { body: r.body } : {}),
+    ...(r.headers ? { headers: r.headers } : {}),
+  });
+/** A request the route would refuse as invalid (bad id, unknown parameter and field), to show that access is decided first. */
+const invalidRequest = (op: TOperation): TRequest => {
+  const path = `${op.path.replace(/\{\w+\}/g, 'NOT-AN-ID')}?bogus=%00`;
+  return op.method === 'GET' ? { path } : { path, json: { bogus: true } };
+};
+
+describe('the role × operation matrix', () => {
+  beforeAll(async () => {
+    const doc = (await t.req('GET', '/v1/openapi.json')).json;
+    operations = Object.entries<Record<string, { 'x-enclave-access'?: TOperation['access'] }>>(
+      doc.paths,
+    ).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        access: op['x-enclave-access'] ?? [],
+      })),
+    );
+  });
+
+  it('covers every operation, and every operation declares who may call it', () => {
+    expect(operations.length).toBeGreaterThanOrEqual(51);
+    for (const op of operations) expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
+    expect(operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  it('asserts every cell: anonymous, each role, and a user of another org', {
+    timeout: 600_000,
+  }, async () => {
+    const table: string[] = [];
+    let cells = 0;
+    const check = (op: TOperation, who: string, status: number, expected: number, text: string) => {
+      cells++;
+      if (status !== expected)
+        table.push(
+          `${op.method} ${op.path} as ${who}: ${status}, expected ${expected}: ${text.slice(0, 200)}`,
+        );
+    };
+    for (const op of operations) {
+      const c = CASES[`${op.method} ${op.path}`]!;
+      // Anonymous.
+      if (op.access.includes('anonymous')) {
+        const res = await send(op.method, null, await c.make(A.provider, A));
+        check(op, 'anonymous', res.status, c.success, res.text);
+      } else {
+        const res = await send(op.method, null, invalidRequest(op));
+        check(op, 'anonymous', res.status, 401, res.text);
+      }
+      for (const role of ROLES) {
+        const caller = callerOf(A, role);
+        if (op.access.includes(role)) {
+          const res = await send(op.method, caller.token, await c.make(caller, A));
+          check(op, role, res.status, c.success, res.text);
+          if (role === 'admin') continue;
+          const other = callerOf(B, role);
+          const res2 = await send(op.method, other.token, await c.make(other, B));
+          const expected =
+            role === 'regulator' && op.method === 'GET' ? c.success : (c.otherOrg ?? c.success);
+          check(op, `${role} of another org`, res2.status, expected, res2.text);
+        } else {
+          const res = await send(op.method, caller.token, invalidRequest(op));
+          check(op, role, res.status, 403, res.text);
+        }
+      }
+    }
+    expect(table).toEqual([]);
+    expect(cells).toBeGreaterThan(300);
+  });
+});
