@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   consistencyProof,
   createTreeBuilder,
+  DIFF_MAX_EDITS,
+  diffLeaves,
   emptyRoot,
   hashChildren,
   hashLeaf,
@@ -387,5 +389,81 @@ describe('Merkle tree: cross-checked against RFC 9162 written out', () => {
       const con = await consistencyProof(from, size, fetch);
       verifyConsistency(from, size, await rootAtSize(from, fetch), root, con);
     }
+  });
+});
+
+describe('diffLeaves', () => {
+  /** Leaves named by small numbers: leaf(n) stands for entry n of the log as first signed. */
+  const leaf = (n: number) => hashLeaf(Buffer.from(`entry ${n}`));
+  const log = (...ns: number[]) => ns.map(leaf);
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+  const kept = log(...range(0, 20));
+
+  it('finds nothing when the kept leaves are a prefix: the log only grew', () => {
+    expect(diffLeaves(kept, kept)).toEqual([]);
+    expect(diffLeaves(kept, log(...range(0, 25)))).toEqual([]);
+    expect(diffLeaves([], log(1, 2))).toEqual([]);
+  });
+
+  it('names one entry changed in place', () => {
+    const now = log(...range(0, 22));
+    now[7] = leaf(1000);
+    expect(diffLeaves(kept, now)).toEqual([{ kind: 'changed', kept: 7, now: 7 }]);
+  });
+
+  it('names a deletion and where the renumbered log goes on', () => {
+    expect(diffLeaves(kept, log(...range(0, 4), ...range(5, 23)))).toEqual([
+      { kind: 'deleted', kept: 4, now: 4, count: 1 },
+    ]);
+    expect(diffLeaves(kept, log(...range(0, 4), ...range(7, 23)))).toEqual([
+      { kind: 'deleted', kept: 4, now: 4, count: 3 },
+    ]);
+  });
+
+  it('names an insertion, at the end of the kept range too', () => {
+    expect(diffLeaves(kept, log(...range(0, 6), 500, ...range(6, 20)))).toEqual([
+      { kind: 'inserted', kept: 6, now: 6, count: 1 },
+    ]);
+    expect(diffLeaves(kept, log(...range(0, 19), 500, 501, 19))).toEqual([
+      { kind: 'inserted', kept: 19, now: 19, count: 2 },
+    ]);
+  });
+
+  it('names swaps, adjacent or apart, rather than an edit or a move', () => {
+    const apart = log(...range(0, 20));
+    [apart[3], apart[9]] = [apart[9]!, apart[3]!];
+    expect(diffLeaves(kept, apart)).toEqual([{ kind: 'swapped', kept: 3, now: 3, with: 9 }]);
+    const adjacent = log(...range(0, 21));
+    [adjacent[12], adjacent[13]] = [adjacent[13]!, adjacent[12]!];
+    expect(diffLeaves(kept, adjacent)).toEqual([{ kind: 'swapped', kept: 12, now: 12, with: 13 }]);
+  });
+
+  it('names a truncation, and a rollback regrown differently as a rewrite', () => {
+    expect(diffLeaves(kept, log(...range(0, 10)))).toEqual([
+      { kind: 'truncated', kept: 10, now: 10, count: 10 },
+    ]);
+    expect(diffLeaves(kept, [])).toEqual([{ kind: 'truncated', kept: 0, now: 0, count: 20 }]);
+    expect(diffLeaves(kept, log(...range(0, 10), ...range(100, 130)))).toEqual([
+      { kind: 'rewritten', kept: 10, now: 10 },
+    ]);
+    expect(diffLeaves(kept, log(...range(0, 10), 100))).toEqual([{ kind: 'rewritten', kept: 10, now: 10 }]);
+  });
+
+  it('reports separate edits in order, positions on both sides', () => {
+    const now = log(...range(0, 3), ...range(4, 15), 900, ...range(15, 20));
+    now[10] = leaf(1000);
+    expect(diffLeaves(kept, now)).toEqual([
+      { kind: 'deleted', kept: 3, now: 3, count: 1 },
+      { kind: 'changed', kept: 11, now: 10 },
+      { kind: 'inserted', kept: 15, now: 14, count: 1 },
+    ]);
+  });
+
+  it('stops after DIFF_MAX_EDITS edits', () => {
+    const big = log(...range(0, 400));
+    const now = big.map((h, k) => (k % 3 === 1 ? leaf(10_000 + k) : h));
+    const edits = diffLeaves(big, now);
+    expect(edits).toHaveLength(DIFF_MAX_EDITS);
+    expect(edits[0]).toEqual({ kind: 'changed', kept: 1, now: 1 });
   });
 });

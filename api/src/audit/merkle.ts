@@ -359,3 +359,149 @@ export function rootOf(leafHashes: readonly Uint8Array[]): Buffer {
   for (const h of leafHashes) builder.append(h);
   return builder.root();
 }
+
+/**
+ * One way a list of leaf hashes departs from the list it should extend, as `diffLeaves` finds it.
+ * `kept` is a position in the expected list, `now` the matching position in the actual one.
+ *
+ * - `changed`: the leaf at `kept` is replaced by another (at `now`).
+ * - `deleted`: the `count` leaves from `kept` are gone; the actual list goes on at `now` with the next.
+ * - `inserted`: the `count` leaves from `now` are not in the expected list; `kept` follows them.
+ * - `swapped`: the leaves at `kept` and `with` traded places.
+ * - `rewritten`: from `kept` on, no expected leaf is found in the rest of the actual list.
+ * - `truncated`: the actual list ends at `now`; the `count` expected leaves from `kept` are past it.
+ */
+export type TLeafEdit =
+  | { kind: 'changed'; kept: number; now: number }
+  | { kind: 'deleted'; kept: number; now: number; count: number }
+  | { kind: 'inserted'; kept: number; now: number; count: number }
+  | { kind: 'swapped'; kept: number; now: number; with: number }
+  | { kind: 'rewritten'; kept: number; now: number }
+  | { kind: 'truncated'; kept: number; now: number; count: number };
+
+/** Matches looked ahead to choose between explanations of a mismatch. */
+const DIFF_LOOKAHEAD = 16;
+/** Edits reported at most; the first is what matters. */
+export const DIFF_MAX_EDITS = 50;
+
+/**
+ * How `actual` differs from `expected`, which it should start with (an append-only log's leaves
+ * against the leaves of a size it once had): `[]` when `expected` is a prefix of `actual`, else the
+ * edits in order, the first being the first break. At each mismatch it takes the explanation (an
+ * edit, a swap, a deletion or an insertion) after which the two lists agree longest, the smaller
+ * one on a tie. Leaves beyond `expected` in `actual` are appends and not reported. O(n) time and
+ * memory, plus hashing lookups only once a mismatch is found.
+ *
+ * @example
+ * diffLeaves([a, b, c, d], [a, c, d, e]); // [{ kind: 'deleted', kept: 1, now: 1, count: 1 }]
+ */
+export function diffLeaves(expected: readonly Uint8Array[], actual: readonly Uint8Array[]): TLeafEdit[] {
+  const n = expected.length;
+  const m = actual.length;
+  const edits: TLeafEdit[] = [];
+  const swapped = new Map<number, number>();
+  const same = (i: number, j: number) => swapped.get(i) === j || equalHashes(expected[i]!, actual[j]!);
+  const agreement = (i: number, j: number, partner?: readonly [number, number]) => {
+    let run = 0;
+    while (
+      run < DIFF_LOOKAHEAD &&
+      i < n &&
+      j < m &&
+      (same(i, j) || (partner?.[0] === i && partner[1] === j))
+    ) {
+      run++;
+      i++;
+      j++;
+    }
+    return run;
+  };
+  let index: ReturnType<typeof indexLeaves> | null = null;
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m && edits.length < DIFF_MAX_EDITS) {
+    if (same(i, j)) {
+      i++;
+      j++;
+      continue;
+    }
+    index ??= indexLeaves(expected, actual);
+    const inExpected = index.nextIn(index.expected, actual[j]!, i);
+    const inActual = index.nextIn(index.actual, expected[i]!, j);
+    type TChoice = { edit: TLeafEdit; score: number; cost: number; next: [number, number] };
+    const choices: TChoice[] = [
+      {
+        edit: { kind: 'changed', kept: i, now: j },
+        score: agreement(i + 1, j + 1),
+        cost: 1,
+        next: [i + 1, j + 1],
+      },
+    ];
+    if (inExpected !== undefined && inActual !== undefined && inExpected - i === inActual - j) {
+      const partner = [inExpected, inActual] as const;
+      choices.push({
+        edit: { kind: 'swapped', kept: i, now: j, with: inExpected },
+        score: agreement(i + 1, j + 1, partner),
+        cost: 2,
+        next: [i + 1, j + 1],
+      });
+    }
+    if (inExpected !== undefined) {
+      const count = inExpected - i;
+      choices.push({
+        edit: { kind: 'deleted', kept: i, now: j, count },
+        score: agreement(inExpected, j),
+        cost: count,
+        next: [inExpected, j],
+      });
+    }
+    if (inActual !== undefined) {
+      const count = inActual - j;
+      choices.push({
+        edit: { kind: 'inserted', kept: i, now: j, count },
+        score: agreement(i, inActual),
+        cost: count,
+        next: [i, inActual],
+      });
+    }
+    const best = choices.reduce((a, b) =>
+      b.score > a.score || (b.score === a.score && b.cost < a.cost) ? b : a,
+    );
+    if (best.edit.kind === 'changed' && best.score === 0 && n - i > 1 && !index.survives(i, j)) {
+      edits.push({ kind: 'rewritten', kept: i, now: j });
+      return edits;
+    }
+    edits.push(best.edit);
+    if (best.edit.kind === 'swapped')
+      swapped.set(best.edit.with, best.edit.now + best.edit.with - best.edit.kept);
+    [i, j] = best.next;
+  }
+  if (i < n && j >= m && edits.length < DIFF_MAX_EDITS)
+    edits.push({ kind: 'truncated', kept: i, now: j, count: n - i });
+  return edits;
+}
+
+/** Where each leaf occurs in both lists, and whether any expected leaf from a point on occurs later. */
+function indexLeaves(expected: readonly Uint8Array[], actual: readonly Uint8Array[]) {
+  const key = (h: Uint8Array) => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('latin1');
+  const positions = (hashes: readonly Uint8Array[]) => {
+    const at = new Map<string, number[]>();
+    hashes.forEach((h, p) => {
+      const list = at.get(key(h));
+      if (list) list.push(p);
+      else at.set(key(h), [p]);
+    });
+    return at;
+  };
+  const inActual = positions(actual);
+  // lastFrom[k]: the last position in `actual` of any of expected[k…], or −1.
+  const lastFrom = new Array<number>(expected.length + 1).fill(-1);
+  for (let k = expected.length - 1; k >= 0; k--)
+    lastFrom[k] = Math.max(lastFrom[k + 1]!, inActual.get(key(expected[k]!))?.at(-1) ?? -1);
+  return {
+    expected: positions(expected),
+    actual: inActual,
+    nextIn: (at: Map<string, number[]>, h: Uint8Array, after: number) =>
+      at.get(key(h))?.find((p) => p > after),
+    survives: (i: number, j: number) => lastFrom[i]! >= j,
+  };
+}
