@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { benchAudit } from './audit.ts';
 import { benchContracts } from './contracts.ts';
 import { benchFoundation } from './foundation.ts';
+import { benchLoad } from './load.ts';
 import { benchSandbox } from './sandbox.ts';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -9,6 +10,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   contracts: benchContracts,
   sandbox: benchSandbox,
   audit: benchAudit,
+  load: benchLoad,
 };
 
 /**
