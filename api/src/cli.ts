@@ -18,8 +18,10 @@ const USAGE = `enclave <command>
   seed --demo      load the demo orgs, users, datasets and the operator's sandbox contract
   worker           run sandbox executors against DATABASE_URL (more machines, more runs)
   keys rotate      make a new contract-signing key; old keys stay in the JWKS to verify old contracts
-  contract verify <file> --jwks <url|file> --operator-jwk <file>
-                   verify a downloaded contract offline: both signatures, canonical payload, term
+  contract verify <file> --jwks <url|file> --operator-jwk <file> --log-key <verifier key|file>
+                   verify a downloaded contract offline: both signatures, canonical payload, term,
+                   the issuer key's signing period, and its issue in the audit log (inclusion proof
+                   against a checkpoint signed by the log key, not the contract key)
   audit verify --url <base> [--checkpoint <file>] [--key <verifier key|file>] [--token <t>]
                    re-derive the audit log's Merkle root from its entries, check the signed
                    checkpoint and that it extends the one kept in <file> (then kept there for next
@@ -127,16 +129,23 @@ async function main(argv: string[]) {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { jwks: { type: 'string' }, 'operator-jwk': { type: 'string' } },
+        options: {
+          jwks: { type: 'string' },
+          'operator-jwk': { type: 'string' },
+          'log-key': { type: 'string' },
+        },
       });
       const [sub, file] = positionals;
-      if (sub !== 'verify' || !file || !values.jwks || !values['operator-jwk']) {
-        throw new Error('usage: enclave contract verify <file> --jwks <url|file> --operator-jwk <file>');
+      if (sub !== 'verify' || !file || !values.jwks || !values['operator-jwk'] || !values['log-key']) {
+        throw new Error(
+          'usage: enclave contract verify <file> --jwks <url|file> --operator-jwk <file> --log-key <verifier key|file>',
+        );
       }
       const result = await verifyContractCommand({
         file,
         jwks: values.jwks,
         operatorJwk: values['operator-jwk'],
+        logKey: values['log-key'],
       });
       for (const line of result.lines) console.log(line);
       process.exitCode = result.ok ? 0 : 1;

@@ -179,6 +179,18 @@ const CASES: Record<string, TCase> = {
       json: { jwk: (await generateSigningKey()).publicJwk },
     }),
   },
+  'POST /v1/orgs/{id}/keys/{kid}/revoke': {
+    success: 200,
+    otherOrg: 404,
+    make: async () => {
+      const key = await generateSigningKey();
+      const res = await t.req('POST', `/v1/orgs/${A.operator.orgId}/keys`, {
+        token: A.operator.token,
+        json: { jwk: key.publicJwk },
+      });
+      return { path: `/v1/orgs/${A.operator.orgId}/keys/${created(res).kid}/revoke` };
+    },
+  },
   'GET /v1/orgs/{id}/keys': {
     otherOrg: 404,
     success: 200,

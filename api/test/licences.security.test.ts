@@ -285,6 +285,24 @@ describe('enforcement at the moment of use', () => {
     );
   });
 
+  it('stops every contract a revoked countersigning key signed, and keeps the key out of new applications', async () => {
+    const c = await activeContract(t);
+    expect(await code(use(c))).toBe('OK');
+    const other = await t.user('operator');
+    const path = `/v1/orgs/${c.op.orgId}/keys/${c.op.key.kid}/revoke`;
+    expect((await t.req('POST', path, { token: other.token })).status).toBe(404);
+    const revoked = await t.req('POST', path, { token: c.op.token });
+    expect(revoked.status).toBe(200);
+    expect(revoked.json.revokedAt).not.toBeNull();
+    expect(await code(use(c))).toBe('CONTRACT_REVOKED');
+    const again = await apply(t, c.op, [{ datasetId: c.datasetId, columns: ['district'] }]);
+    expect(again.json.code).toBe('OPERATOR_KEY_REQUIRED');
+    const [entry] = await t.deps.db.query.auditEntries.findMany({
+      where: (a, { and, eq }) => and(eq(a.action, 'org.key_revoke'), eq(a.objectId, c.op.key.kid)),
+    });
+    expect(entry?.actorUserId).toBe(c.op.userId);
+  });
+
   it('refuses an unsigned contract', async () => {
     const a = await awaiting();
     const out = await code(

@@ -32,7 +32,9 @@ export type TContractErrorCode =
   /** `now` is before `term.notBefore`. */
   | 'CONTRACT_NOT_YET_VALID'
   /** `now` is at or after `term.notAfter`. */
-  | 'CONTRACT_EXPIRED';
+  | 'CONTRACT_EXPIRED'
+  /** `issuedAt` falls outside the period in which the issuer key signed (its JWK's validFrom/validUntil). */
+  | 'CONTRACT_ISSUED_OUTSIDE_KEY_PERIOD';
 
 /**
  * The one error this package throws on purpose. Like jose's `JOSEError`, branch on `code`.

@@ -7,7 +7,7 @@ import { parseKeyRing, type TKeyRing } from './parse-key-ring.ts';
 import { publicJwks } from './public-jwks.ts';
 import { rotateKeyRing } from './rotate-key-ring.ts';
 import { signContract } from './sign-contract.ts';
-import { codeOfSync, DURING, makePayload } from './test-fixtures.ts';
+import { codeOf, codeOfSync, DURING, makePayload } from './test-fixtures.ts';
 import { verifyContract } from './verify-contract.ts';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -67,8 +67,21 @@ describe('rotateKeyRing', () => {
     const rotated = await rotateKeyRing(await createKeyRing(T0), T1);
     const jwks = publicJwks(rotated);
     expect(jwks.keys.map((k) => k.kid)).toEqual(rotated.keys.map((k) => k.kid));
+    const [retired, current] = jwks.keys;
+    expect(Object.keys(retired!).sort()).toEqual([
+      'alg',
+      'crv',
+      'kid',
+      'kty',
+      'use',
+      'validFrom',
+      'validUntil',
+      'x',
+    ]);
+    expect(retired).toMatchObject({ validFrom: T0.toISOString(), validUntil: T1.toISOString() });
+    expect(Object.keys(current!).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'validFrom', 'x']);
+    expect(current).toMatchObject({ validFrom: T1.toISOString() });
     for (const key of jwks.keys) {
-      expect(Object.keys(key).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
       expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     }
   });
@@ -89,8 +102,17 @@ describe('rotateKeyRing', () => {
 
     const newKey = currentSigningKey(rotated);
     expect(newKey.kid).not.toBe(oldKey.kid);
-    const next = await signContract(makePayload(newKey.kid, operator.kid), newKey);
+    const later = { issuedAt: T2.toISOString() };
+    const next = await signContract({ ...makePayload(newKey.kid, operator.kid), ...later }, newKey);
     await expect(verifyContract(next, { ...opts, requireCountersignature: false })).resolves.toBeDefined();
+
+    // The retired key, had it leaked, cannot issue after its retirement, nor the new key before its start.
+    const leaked = await signContract({ ...makePayload(oldKey.kid, operator.kid), ...later }, oldKey);
+    const early = await signContract(makePayload(newKey.kid, operator.kid), newKey);
+    for (const jws of [leaked, early])
+      expect(await codeOf(verifyContract(jws, { ...opts, requireCountersignature: false }))).toBe(
+        'CONTRACT_ISSUED_OUTSIDE_KEY_PERIOD',
+      );
   });
 
   it('leaves nothing to sign with under the retired kid', async () => {

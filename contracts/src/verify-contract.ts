@@ -73,7 +73,8 @@ export async function verifyContract(jws: unknown, opts: TVerifyOptions): Promis
   }
   if (!platform)
     return fail('CONTRACT_SIGNATURE_MISSING', 'no signature by the issuer key the payload names');
-  const platformKey = await platformKeyFor(opts.platformJwks, contract.issuer.kid);
+  const { key: platformKey, jwk: platformJwk } = await platformKeyFor(opts.platformJwks, contract.issuer.kid);
+  checks.push(checkKeyPeriod(platformJwk, contract));
 
   let operatorKey: CryptoKey | undefined;
   if (!counter) {
@@ -118,8 +119,34 @@ export async function verifyContract(jws: unknown, opts: TVerifyOptions): Promis
   return { payload: contract, checks, isCountersigned: operatorKey !== undefined };
 }
 
+/**
+ * A key published with a validity period signs only within it: a contract whose `issuedAt` falls
+ * outside was not issued by the platform, whatever the signature says (a retired key that leaked).
+ */
+function checkKeyPeriod(jwk: Record<string, unknown>, contract: TContractPayload): string {
+  const issued = Date.parse(contract.issuedAt);
+  const from = typeof jwk.validFrom === 'string' ? Date.parse(jwk.validFrom) : Number.NaN;
+  const until = typeof jwk.validUntil === 'string' ? Date.parse(jwk.validUntil) : Number.NaN;
+  if (jwk.validFrom === undefined && jwk.validUntil === undefined)
+    return 'skipped: the platform JWKS states no validity period for the issuer key';
+  if (
+    (jwk.validFrom !== undefined && Number.isNaN(from)) ||
+    (jwk.validUntil !== undefined && Number.isNaN(until))
+  )
+    fail('CONTRACT_KEY_INVALID', 'the issuer key’s validFrom/validUntil are not instants');
+  if (issued < from || issued > until)
+    fail(
+      'CONTRACT_ISSUED_OUTSIDE_KEY_PERIOD',
+      `issued ${contract.issuedAt}, outside the period in which key ${contract.issuer.kid} signed (${String(jwk.validFrom)} – ${String(jwk.validUntil ?? 'now')})`,
+    );
+  return `issued ${contract.issuedAt}, within the signing period of key ${contract.issuer.kid}`;
+}
+
 /** The issuer's key from the JWKS by exact kid; its kid must also be its thumbprint. */
-async function platformKeyFor(jwks: unknown, kid: string): Promise<CryptoKey> {
+async function platformKeyFor(
+  jwks: unknown,
+  kid: string,
+): Promise<{ key: CryptoKey; jwk: Record<string, unknown> }> {
   if (!isJsonObject(jwks) || !Array.isArray(jwks.keys)) {
     return fail('CONTRACT_KEY_INVALID', 'platformJwks must be a JWKS: { keys: [...] }');
   }
@@ -129,5 +156,5 @@ async function platformKeyFor(jwks: unknown, kid: string): Promise<CryptoKey> {
     return fail('CONTRACT_KEY_INVALID', 'the platform JWKS has two keys with the issuer kid');
   const { key, thumbprint } = await publicKeyOf(parsePublicJwk(matches[0]));
   if (thumbprint !== kid) fail('CONTRACT_KEY_INVALID', 'the platform JWKS key’s kid is not its thumbprint');
-  return key;
+  return { key, jwk: matches[0] as Record<string, unknown> };
 }

@@ -1,7 +1,27 @@
 import { readFile } from 'node:fs/promises';
-import { ContractError, verifyContract } from '@enclave/contracts';
+import {
+  ContractError,
+  canonicalize,
+  canonicalizeParsed,
+  type TContractPayload,
+  verifyContract,
+} from '@enclave/contracts';
+import { openCheckpoint, parseVerifierKey } from '../audit/checkpoint.ts';
+import { leafHash } from '../audit/entry-encoding.ts';
+import { verifyInclusion } from '../audit/merkle.ts';
+import { sha256Hex } from '../lib/hash.ts';
 
-export type TVerifyCommandInput = { file: string; jwks: string; operatorJwk: string; now?: Date };
+export type TVerifyCommandInput = {
+  file: string;
+  jwks: string;
+  operatorJwk: string;
+  /** The audit log's verifier key (`name+hash+key`) or a file holding it: not the contract key. */
+  logKey: string;
+  now?: Date;
+};
+
+/** A contract the transparency log does not show being issued. */
+class NotLogged extends Error {}
 
 async function readJson(source: string): Promise<unknown> {
   if (/^https?:\/\//.test(source)) {
@@ -34,14 +54,71 @@ export async function verifyContractCommand(
       now: input.now ?? new Date(),
     });
     for (const check of result.checks) lines.push(`ok   ${check}`);
+    for (const check of await checkLogged(doc, result.payload, input.logKey)) lines.push(`ok   ${check}`);
     lines.push(
       `VALID contract ${result.payload.id} (licensee ${result.payload.licensee.org}, term ${result.payload.term.notBefore} – ${result.payload.term.notAfter})`,
     );
     return { ok: true, lines };
   } catch (err) {
-    const code = err instanceof ContractError ? err.code : 'ERROR';
+    const code =
+      err instanceof ContractError ? err.code : err instanceof NotLogged ? 'CONTRACT_NOT_LOGGED' : 'ERROR';
     lines.push(`FAIL ${code}: ${err instanceof Error ? err.message : String(err)}`);
     lines.push('INVALID contract');
     return { ok: false, lines };
   }
+}
+
+/**
+ * The contract's place in the transparency log, checked with the log's own key: a checkpoint signed
+ * by it, the `contract.issue` entry included in that checkpoint's tree, and the entry naming this
+ * payload's digest, issuer key and issue time. A contract made with a stolen signing key was never
+ * logged and fails here.
+ */
+async function checkLogged(doc: unknown, payload: TContractPayload, logKey: string): Promise<string[]> {
+  const log = (doc as { transparency?: unknown })?.transparency as
+    | { index?: unknown; entry?: unknown; checkpoint?: unknown; proof?: unknown }
+    | null
+    | undefined;
+  if (!log || typeof log !== 'object')
+    throw new NotLogged('the document carries no log proof (download it from GET /v1/contracts/{id})');
+  const text = logKey.includes('+') ? logKey : (await readFile(logKey, 'utf8')).trim();
+  const verifier = parseVerifierKey(text);
+  if (typeof log.checkpoint !== 'string' || !Number.isSafeInteger(log.index) || !Array.isArray(log.proof))
+    throw new NotLogged('the log proof is malformed');
+  const index = log.index as number;
+  let checkpoint: ReturnType<typeof openCheckpoint>;
+  try {
+    checkpoint = openCheckpoint(log.checkpoint, verifier);
+  } catch (err) {
+    throw new NotLogged(
+      `the checkpoint is not signed by the log key ${verifier.name}: ${(err as Error).message}`,
+    );
+  }
+  const entry = log.entry as Record<string, unknown> | null;
+  const details = (entry?.details ?? {}) as Record<string, unknown>;
+  const leaf = leafHash(Buffer.from(canonicalizeParsed(entry), 'utf8'));
+  try {
+    verifyInclusion(
+      index,
+      checkpoint.size,
+      leaf,
+      (log.proof as unknown[]).map((h) => Buffer.from(String(h), 'base64')),
+      checkpoint.rootHash,
+    );
+  } catch (err) {
+    throw new NotLogged(`the entry is not in the signed log: ${(err as Error).message}`);
+  }
+  const digest = sha256Hex(canonicalize(payload));
+  if (
+    entry?.action !== 'contract.issue' ||
+    entry.objectId !== payload.id ||
+    details.payloadSha256 !== digest ||
+    details.issuerKid !== payload.issuer.kid ||
+    entry.at !== payload.issuedAt
+  )
+    throw new NotLogged('the logged entry is not the issue of this payload (id, digest, key or time differ)');
+  return [
+    `checkpoint of ${checkpoint.origin} (size ${checkpoint.size}) signed by the log key ${verifier.name}`,
+    `entry ${index} (contract.issue of ${payload.id}, payload SHA-256 ${digest.slice(0, 16)}…, issued ${payload.issuedAt}) is in the log: inclusion proof verified`,
+  ];
 }

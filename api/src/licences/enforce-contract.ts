@@ -109,6 +109,8 @@ async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Prom
     throw refuse('CONTRACT_NOT_ACTIVE', 'the contract awaits the operator’s countersignature');
 
   const [key] = await tx.select().from(orgKeys).where(eq(orgKeys.kid, row.licenseeKid));
+  if (key?.revokedAt)
+    throw refuse('CONTRACT_REVOKED', 'the operator’s key that countersigned the contract was revoked');
   let payload: TContractPayload;
   try {
     ({ payload } = await verifyContract(row.jws, {

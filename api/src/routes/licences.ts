@@ -1,12 +1,11 @@
 import { publicJwks } from '@enclave/contracts';
 import { z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
-import { APPLICATION_STATUSES, OPERATIONS, orgKeys } from '../db/schema/index.ts';
+import { APPLICATION_STATUSES, OPERATIONS, type orgKeys } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam, ZInstant } from '../http/openapi.ts';
+import { contractLogProof } from '../licences/contract-log-proof.ts';
 import { countersignContract } from '../licences/countersign-contract.ts';
 import { createApplication } from '../licences/create-application.ts';
 import { decideApplicationPart } from '../licences/decide-application-part.ts';
@@ -19,6 +18,7 @@ import {
   payloadOf,
   type TContractRow,
 } from '../licences/get-contract.ts';
+import { listOrgKeys, revokeOrgKey } from '../licences/org-keys.ts';
 import { budgetPolicy, ZPolicyInput } from '../licences/policy.ts';
 import { currentBudget } from '../licences/privacy-budget.ts';
 import { registerOrgKey } from '../licences/register-org-key.ts';
@@ -32,6 +32,7 @@ const ZOrgKey = z
     orgId: z.string(),
     publicJwk: z.record(z.string(), z.string()),
     createdAt: z.string(),
+    revokedAt: z.string().nullable(),
   })
   .openapi('OrgKey');
 const orgKeyOut = (k: typeof orgKeys.$inferSelect) => ({
@@ -39,6 +40,7 @@ const orgKeyOut = (k: typeof orgKeys.$inferSelect) => ({
   orgId: k.orgId,
   publicJwk: k.publicJwk,
   createdAt: k.createdAt.toISOString(),
+  revokedAt: isoOrNull(k.revokedAt),
 });
 
 const ZCreateApplicationBody = z
@@ -137,6 +139,19 @@ const ZContract = z
     countersignedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
     revokeReason: z.string().nullable(),
+    transparency: z
+      .object({
+        index: z.number().int(),
+        entry: z.record(z.string(), z.unknown()),
+        checkpoint: z.string(),
+        proof: z.array(z.string()),
+      })
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'The contract in the audit log (one contract only): its `contract.issue` entry with the payload digest, a signed checkpoint covering it and the RFC 9162 inclusion proof. `enclave contract verify --log-key` checks it; a contract never logged is refused.',
+      }),
   })
   .openapi('Contract');
 
@@ -198,11 +213,32 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(z.object({ items: z.array(ZOrgKey) }), 'Keys'), ...problems },
     }),
     async (c) => {
-      const actor = actorOf(c);
-      const { id } = c.req.valid('param');
-      if (actor.orgId !== id && actor.role !== 'admin' && actor.role !== 'regulator') throw notFound('org');
-      const rows = await deps.db.select().from(orgKeys).where(eq(orgKeys.orgId, id));
+      const rows = await listOrgKeys(deps, actorOf(c), c.req.valid('param').id);
       return c.json({ items: rows.map(orgKeyOut) }, 200);
+    },
+  );
+
+  app.openapi(
+    defineRoute(['operator', 'admin'], {
+      method: 'post',
+      path: '/v1/orgs/{id}/keys/{kid}/revoke',
+      tags: ['contracts'],
+      summary: 'Revoke a countersigning key (its org’s operator, admin)',
+      description:
+        'For a key that leaked: every contract it countersigned stops working at once (CONTRACT_REVOKED), and no new application can name it. Not undone.',
+      request: {
+        params: ZIdParam.extend({
+          kid: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{43}$/, 'not a key id (an RFC 7638 thumbprint)')
+            .openapi({ param: { name: 'kid', in: 'path' } }),
+        }),
+      },
+      responses: { 200: jsonResponse(ZOrgKey, 'The key, revoked'), ...problems },
+    }),
+    async (c) => {
+      const { id, kid } = c.req.valid('param');
+      return c.json(orgKeyOut(await revokeOrgKey(deps, actorOf(c), id, kid, c.get('requestId'))), 200);
     },
   );
 
@@ -316,7 +352,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
     }),
     async (c) => {
       const actor = actorOf(c);
-      return c.json(contractOut(await getContract(deps.db, actor, c.req.valid('param').id)), 200);
+      const row = await getContract(deps.db, actor, c.req.valid('param').id);
+      return c.json({ ...contractOut(row), transparency: await contractLogProof(deps, row.id) }, 200);
     },
   );
 

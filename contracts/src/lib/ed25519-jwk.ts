@@ -11,7 +11,7 @@ export type TEd25519PrivateJwk = { kty: 'OKP'; crv: 'Ed25519'; x: string; d: str
  * x5c, RSA or EC parameters, `k`…) is refused rather than ignored: a key is data we store and
  * publish, and nothing in it may point elsewhere.
  */
-const OPTIONAL_MEMBERS = new Set(['kid', 'alg', 'use', 'key_ops', 'ext']);
+const OPTIONAL_MEMBERS = new Set(['kid', 'alg', 'use', 'key_ops', 'ext', 'validFrom', 'validUntil']);
 
 /**
  * Encodings of the eight small-order points, the sign bit cleared (libsodium's list). A public key
