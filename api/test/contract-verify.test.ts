@@ -16,7 +16,14 @@ let t: TestApp;
 let server: ReturnType<typeof serve>;
 let base: string;
 let dir: string;
-let files: { contract: string; jwks: string; operator: string; otherOperator: string; logKey: string };
+let files: {
+  contract: string;
+  jwks: string;
+  operator: string;
+  operatorKeyFile: string;
+  otherOperator: string;
+  logKey: string;
+};
 beforeAll(async () => {
   t = await createTestApp();
   server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
@@ -35,6 +42,8 @@ beforeAll(async () => {
     contract: write('contract.json', doc),
     jwks: write('jwks.json', (await t.req('GET', '/.well-known/jwks.json')).json),
     operator: write('operator.jwk', c.op.key.publicJwk),
+    // As the demo keeps its operator's key: kid, private and public JWK together.
+    operatorKeyFile: write('operator-key.json', { ...c.op.key, org: c.op.orgId }),
     otherOperator: write('other.jwk', other.key.publicJwk),
     logKey: write('log.key', (await t.req('GET', '/v1/audit/key')).text),
   };
@@ -54,11 +63,14 @@ const tamper = (path: string, edit: (doc: any) => void) => {
 
 describe('enclave contract verify', () => {
   it('verifies a downloaded contract against the JWKS by URL and by file, and lists its checks', async () => {
-    for (const jwks of [files.jwks, `${base}/.well-known/jwks.json`]) {
+    for (const [jwks, operatorJwk] of [
+      [files.jwks, files.operator],
+      [`${base}/.well-known/jwks.json`, files.operatorKeyFile],
+    ] as const) {
       const out = await verifyContractCommand({
         file: files.contract,
         jwks,
-        operatorJwk: files.operator,
+        operatorJwk,
         logKey: files.logKey,
       });
       expect(out.ok, out.lines.join('\n')).toBe(true);

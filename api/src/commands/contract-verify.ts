@@ -20,6 +20,17 @@ export type TVerifyCommandInput = {
   now?: Date;
 };
 
+/**
+ * The operator's public key from what the operator has at hand: a public JWK, a registration body
+ * or API key record (`{ jwk }`, `{ publicJwk }`), a key file such as the demo's
+ * (`{ kid, privateJwk, publicJwk }`), or a private JWK, whose private member is dropped unread.
+ */
+function publicPartOf(value: Record<string, unknown>): object {
+  const inner = (value?.publicJwk ?? value?.jwk ?? value) as Record<string, unknown>;
+  const { d: _private, ...rest } = inner ?? {};
+  return rest;
+}
+
 /** A contract the transparency log does not show being issued. */
 class NotLogged extends Error {}
 
@@ -46,8 +57,7 @@ export async function verifyContractCommand(
     const jws = doc && typeof doc === 'object' && 'jws' in doc ? doc.jws : doc;
     const jwks = (await readJson(input.jwks)) as { keys: object[] };
     const operator = (await readJson(input.operatorJwk)) as Record<string, unknown>;
-    const operatorJwk =
-      operator && typeof operator === 'object' && 'jwk' in operator ? operator.jwk : operator;
+    const operatorJwk = publicPartOf(operator);
     const result = await verifyContract(jws, {
       platformJwks: jwks,
       operatorJwk: operatorJwk as object,
