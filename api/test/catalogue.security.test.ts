@@ -78,18 +78,29 @@ describe('catalogue roles and org boundaries', () => {
     expect(route.json.code).toBe('NOT_FOUND');
   });
 
-  it('limits anonymous callers more than token holders, with Retry-After', async () => {
+  it('limits anonymous callers more than token holders, with RateLimit headers and Retry-After, but not health', async () => {
     const limited = await (await import('./helpers/test-app.ts')).createTestApp({
       rateLimits: { anonymous: 2, token: 5 },
     });
     try {
       const u = await limited.user('researcher');
-      for (let i = 0; i < 2; i++) expect((await limited.req('GET', '/v1/datasets')).status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const res = await limited.req('GET', '/v1/datasets');
+        expect(res.status).toBe(200);
+        expect(res.headers.get('ratelimit-limit')).toBe('2');
+        expect(res.headers.get('ratelimit-remaining')).toBe(String(1 - i));
+        expect(Number(res.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+      }
       const over = await limited.req('GET', '/v1/datasets');
       expect(over.status).toBe(429);
       expect(over.json.code).toBe('RATE_LIMITED');
       expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await limited.req('GET', '/v1/datasets', { token: u.token })).status).toBe(200);
+      expect(over.headers.get('ratelimit-remaining')).toBe('0');
+      const withToken = await limited.req('GET', '/v1/datasets', { token: u.token });
+      expect(withToken.status).toBe(200);
+      expect(withToken.headers.get('ratelimit-limit')).toBe('5');
+      // A load balancer polling health is never limited.
+      for (let i = 0; i < 5; i++) expect((await limited.req('GET', '/v1/health')).status).toBe(200);
     } finally {
       await limited.close();
     }

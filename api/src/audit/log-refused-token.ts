@@ -24,12 +24,12 @@ export type TRefusedToken = {
  */
 export async function logRefusedToken(deps: Deps, t: TRefusedToken): Promise<void> {
   const at = deps.clock.now();
-  const throttle = deps.rateLimiter.hit(
+  const { wait } = deps.rateLimiter.hit(
     `refused-token:${t.owner.tokenId}`,
     REFUSED_TOKEN_ENTRIES_PER_MINUTE,
     at.getTime(),
   );
-  if (throttle > 0) return;
+  if (wait > 0) return;
   await deps.db
     .transaction((tx) =>
       appendAuditEntry(tx, {
