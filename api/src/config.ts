@@ -4,6 +4,12 @@ import { isValidKeyName } from './audit/checkpoint.ts';
 const ZConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
+  /** Where callers reach the platform (behind a proxy, its public address): links in DCAT are built from it. */
+  ENCLAVE_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(u), 'an http(s) address without query or fragment')
+    .optional(),
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: z.string().url().optional(),
   ENCLAVE_BOOTSTRAP_TOKEN: z.string().min(24).optional(),

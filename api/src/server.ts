@@ -42,7 +42,7 @@ export function createDeps(
     logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
     settings: {
       maxJsonBytes: 1024 * 1024,
-      publicUrl: `http://${config.HOST}:${config.PORT}`,
+      publicUrl: (config.ENCLAVE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
       policy: {
         floorMinCellCount: config.POLICY_MIN_CELL_FLOOR,

@@ -160,6 +160,24 @@ describe('catalogue lifecycle', () => {
     expect(again.status).toBe(409);
   });
 
+  it('builds DCAT links from the public address behind a proxy, not the listening one', async () => {
+    const proxied = await createTestApp({
+      env: { ENCLAVE_PUBLIC_URL: 'https://data.example.gov.cn/portal/' },
+    });
+    try {
+      const p = await proxied.user('provider');
+      const id = await publishDataset(proxied, p.token);
+      const doc = (await proxied.req('GET', '/v1/catalog.jsonld')).json;
+      const ds = doc['dcat:dataset'].find((d: { '@id': string }) => d['@id'].endsWith(id));
+      expect(ds['@id']).toBe(`https://data.example.gov.cn/portal/v1/datasets/${id}`);
+      expect(ds['dcat:distribution'][0]['dcat:downloadURL']).toBe(
+        `https://data.example.gov.cn/portal/v1/open/${id}/download?format=csv`,
+      );
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('publishes DCAT JSON-LD that expands to dcat:Dataset with distributions, publisher, licence and theme', async () => {
     const id = await publishDataset(t, provider.token, { slug: 'dcat-open', title: '开放数据样例' });
     const res = await t.req('GET', '/v1/catalog.jsonld');

@@ -82,6 +82,8 @@ export async function createTestApp(
     sandbox?: number;
     /** An executor's grace past a run's wall limit (and so a row run's hold), ms. */
     graceMs?: number;
+    /** More configuration, as the environment would give it. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestApp> {
   const { database, url, drop } = await createTestDatabase();
@@ -91,6 +93,7 @@ export async function createTestApp(
     RATE_LIMIT_TOKEN: String(opts.rateLimits?.token ?? 100_000),
     ENCLAVE_NOISE_SECRET: randomBytes(32).toString('hex'),
     SANDBOX_GRACE_MS: String(opts.graceMs ?? 5_000),
+    ...opts.env,
   });
   const clock = opts.clock ?? { now: () => new Date() };
   const deps = createDeps(config, database, {
