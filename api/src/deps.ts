@@ -15,6 +15,8 @@ export type TAppSettings = {
   publicUrl: string;
   /** Requests a minute: per address without a token, per token with one. */
   rateLimits: { anonymous: number; token: number };
+  /** Longest an open-data query may run on the database (a server; PGlite cannot interrupt one). */
+  openQueryTimeoutMs: number;
   /** Licence policy floor and defaults. */
   policy: TPolicySettings;
   audit: {

@@ -44,6 +44,7 @@ export function createDeps(
       maxJsonBytes: 1024 * 1024,
       publicUrl: (config.ENCLAVE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
+      openQueryTimeoutMs: config.OPEN_QUERY_TIMEOUT_MS,
       policy: {
         floorMinCellCount: config.POLICY_MIN_CELL_FLOOR,
         defaults: {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableRef } from '../src/data/table-store.ts';
 import { openDataReads } from '../src/db/schema/index.ts';
 import { loadRows, parseCsv } from './helpers/dataset-rows.ts';
-import { publishDataset } from './helpers/datasets.ts';
+import { publishDataset, uploadData } from './helpers/datasets.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
 const COLUMNS = [
@@ -303,6 +303,43 @@ describe('POST /v1/open/{id}/query', () => {
       expect(row[7]).toBe(at.sort().at(-1));
       expect(typeof row[2]).toBe('number');
       expect(typeof row[3]).toBe('number');
+    }
+  });
+
+  it('labels each group with its values when no select is given', async () => {
+    const res = await query({ aggregates: [{ fn: 'count', as: 'n' }], groupBy: ['city_code'] });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.columns).toEqual([
+      { name: 'city_code', type: 'string' },
+      { name: 'n', type: 'integer' },
+    ]);
+    const cities = [...new Set(ROWS.map((r) => r.city_code))].sort();
+    expect(res.json.rows).toEqual(cities.map((c) => [c, ROWS.filter((r) => r.city_code === c).length]));
+  });
+
+  it('stops a query that runs past the time limit with a code, on a server (PGlite cannot interrupt one)', async () => {
+    const slow = await createTestApp({ env: { OPEN_QUERY_TIMEOUT_MS: '1' } });
+    try {
+      const p = await slow.user('provider');
+      const id = await publishDataset(slow, p.token);
+      const csv = Array.from({ length: 30_000 }, (_, i) => `${100000 + (i % 997)},2024-01-01,${i % 500},`);
+      expect(
+        (await uploadData(slow, p.token, id, `city_code,day,aqi,pm25\n${csv.join('\n')}\n`)).status,
+      ).toBe(201);
+      const res = await slow.req('POST', `/v1/open/${id}/query`, {
+        json: {
+          aggregates: [{ fn: 'avg', column: 'aqi', as: 'a' }],
+          where: [{ column: 'city_code', op: 'like', value: '%9%' }],
+          groupBy: ['city_code'],
+          orderBy: [{ key: 'a', dir: 'desc' }],
+        },
+      });
+      if (slow.databaseUrl) {
+        expect(res.status, res.text).toBe(422);
+        expect(res.json.code).toBe('QUERY_TIMEOUT');
+      } else expect(res.status).toBe(200);
+    } finally {
+      await slow.close();
     }
   });
 

@@ -14,6 +14,7 @@ const TITLES: Record<TErrorCode, string> = {
   INGEST_IN_PROGRESS: 'Another upload is in progress',
   INGEST_INVALID: 'Upload rejected',
   OPEN_DATA_NOT_AVAILABLE: 'Not available as open data',
+  QUERY_TIMEOUT: 'Query ran too long',
   PAYLOAD_TOO_LARGE: 'Payload too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   RATE_LIMITED: 'Too many requests',

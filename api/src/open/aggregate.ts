@@ -5,7 +5,7 @@ import { tableRef } from '../data/table-store.ts';
 import { rowsOf } from '../db/client.ts';
 import { pgCode } from '../db/errors.ts';
 import type { Deps } from '../deps.ts';
-import { invalid, type TFieldError } from '../errors.ts';
+import { AppError, invalid, type TFieldError } from '../errors.ts';
 import { columnMap, columnRef, decodeValue, lookupColumn, outputExpr } from './columns.ts';
 import { filterCondition } from './filters.ts';
 import { getOpenDataset } from './open-dataset.ts';
@@ -40,7 +40,8 @@ export async function aggregateOpenData(
   const dataset = await getOpenDataset(deps.db, datasetId);
   const columns = columnMap(dataset.columns);
   const errors: TFieldError[] = [];
-  const select = body.select ?? [];
+  // Groups are labelled unless the caller chose the outputs.
+  const select = body.select ?? body.groupBy ?? [];
   const aggregates = body.aggregates ?? [];
   const groupBy = body.groupBy ?? [];
   const isGrouped = aggregates.length > 0 || groupBy.length > 0;
@@ -128,12 +129,19 @@ export async function aggregateOpenData(
     const orderClause = order.length > 0 ? sql` order by ${sql.join(order, sql`, `)}` : sql``;
     let rows: Record<string, unknown>[];
     try {
-      rows = rowsOf<Record<string, unknown>>(
-        await deps.db.execute(
-          sql`select ${sql.join(projection, sql`, `)} from ${tableRef(dataset.tableName)} where ${sql.join(where, sql` and `)}${groupClause}${orderClause} limit ${body.limit + 1}`,
-        ),
-      );
+      const query = sql`select ${sql.join(projection, sql`, `)} from ${tableRef(dataset.tableName)} where ${sql.join(where, sql` and `)}${groupClause}${orderClause} limit ${body.limit + 1}`;
+      const timeoutMs = Math.floor(deps.settings.openQueryTimeoutMs);
+      rows = await deps.db.transaction(async (tx) => {
+        await tx.execute(sql.raw(`set local statement_timeout = ${timeoutMs}`));
+        return rowsOf<Record<string, unknown>>(await tx.execute(query));
+      });
     } catch (err) {
+      if (pgCode(err) === '57014') {
+        throw new AppError(
+          'QUERY_TIMEOUT',
+          `the query ran past ${deps.settings.openQueryTimeoutMs} ms; narrow it with filters, fewer groups or the download`,
+        );
+      }
       // A sum of large doubles can leave their range; that is the query's limit, not a fault.
       if (pgCode(err) === '22003') {
         throw invalid([
