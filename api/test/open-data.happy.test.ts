@@ -256,6 +256,28 @@ describe('GET /v1/open/{id}/rows', () => {
   });
 });
 
+describe('a dataset addressed by its slug', () => {
+  it('answers the catalogue entry, rows, queries and downloads as by its id', async () => {
+    const byId = await t.req('GET', `/v1/open/${datasetId}/rows?limit=5`);
+    const bySlug = await t.req('GET', `/v1/open/${slug}/rows?limit=5`);
+    expect(bySlug.status, bySlug.text).toBe(200);
+    expect(bySlug.json.rows).toEqual(byId.json.rows);
+    expect((await t.req('GET', `/v1/datasets/${slug}`)).json.id).toBe(datasetId);
+    const q = await t.req('POST', `/v1/open/${slug}/query`, {
+      json: { aggregates: [{ fn: 'count', as: 'n' }] },
+    });
+    expect(q.json.rows).toEqual([[ROWS.length]]);
+    expect((await t.req('GET', `/v1/open/${slug}/download?format=csv`)).status).toBe(200);
+  });
+
+  it('answers 404 for a slug nobody has and 400 for a name that is neither', async () => {
+    expect((await t.req('GET', '/v1/datasets/no-such-dataset')).json.code).toBe('NOT_FOUND');
+    const bad = await t.req('GET', '/v1/open/Not_A_Slug!/rows');
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].message).toBe('not a dataset id or slug');
+  });
+});
+
 describe('POST /v1/open/{id}/query', () => {
   const query = (body: unknown, id = datasetId) => t.req('POST', `/v1/open/${id}/query`, { json: body });
 

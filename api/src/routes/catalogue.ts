@@ -3,6 +3,7 @@ import { buildDcat } from '../catalogue/build-dcat.ts';
 import { changeDatasetStatus } from '../catalogue/change-dataset-status.ts';
 import { createDataset } from '../catalogue/create-dataset.ts';
 import { THEMES, ZCreateDatasetBody, ZUpdateDatasetBody } from '../catalogue/dataset-input.ts';
+import { datasetIdOf, ZDatasetParam } from '../catalogue/dataset-ref.ts';
 import { ZColumn } from '../catalogue/dataset-schema.ts';
 import { answerFeedback, fileFeedback, listFeedback } from '../catalogue/feedback.ts';
 import { getVisibleDataset, type TDatasetRow } from '../catalogue/get-dataset.ts';
@@ -181,11 +182,20 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
       summary: 'A catalogue entry',
-      request: { params: ZIdParam },
+      request: { params: ZDatasetParam },
       responses: ok('The entry'),
     }),
     async (c) =>
-      c.json(datasetOut(await getVisibleDataset(deps.db, c.get('actor'), c.req.valid('param').id)), 200),
+      c.json(
+        datasetOut(
+          await getVisibleDataset(
+            deps.db,
+            c.get('actor'),
+            await datasetIdOf(deps.db, c.req.valid('param').id),
+          ),
+        ),
+        200,
+      ),
   );
 
   app.openapi(
@@ -194,7 +204,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
       summary: 'Edit a draft (provider)',
-      request: { params: ZIdParam, body: jsonBody(ZUpdateDatasetBody) },
+      request: { params: ZDatasetParam, body: jsonBody(ZUpdateDatasetBody) },
       responses: ok('The edited draft'),
     }),
     async (c) => {
@@ -202,7 +212,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       const row = await updateDataset(
         deps,
         actor,
-        c.req.valid('param').id,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
         c.req.valid('json'),
         c.get('requestId'),
       );
@@ -216,7 +226,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/submit',
       tags: ['catalogue'],
       summary: 'Submit a draft for review (provider)',
-      request: { params: ZIdParam },
+      request: { params: ZDatasetParam },
       responses: ok('Submitted'),
     }),
     async (c) => {
@@ -224,7 +234,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       const row = await changeDatasetStatus(
         deps,
         actor,
-        c.req.valid('param').id,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
         { action: 'submit' },
         c.get('requestId'),
       );
@@ -238,7 +248,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/review',
       tags: ['catalogue'],
       summary: 'Approve (publish) or reject a submission with a reason (admin)',
-      request: { params: ZIdParam, body: jsonBody(ZReviewBody) },
+      request: { params: ZDatasetParam, body: jsonBody(ZReviewBody) },
       responses: ok('Published, or back to draft'),
     }),
     async (c) => {
@@ -248,7 +258,13 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
         body.decision === 'approve'
           ? ({ action: 'approve', note: body.note } as const)
           : ({ action: 'reject', reason: body.reason } as const);
-      const row = await changeDatasetStatus(deps, actor, c.req.valid('param').id, change, c.get('requestId'));
+      const row = await changeDatasetStatus(
+        deps,
+        actor,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
+        change,
+        c.get('requestId'),
+      );
       return c.json(datasetOut(row), 200);
     },
   );
@@ -259,7 +275,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/retire',
       tags: ['catalogue'],
       summary: 'Retire a published dataset (provider, admin)',
-      request: { params: ZIdParam, body: jsonBody(ZRetireBody) },
+      request: { params: ZDatasetParam, body: jsonBody(ZRetireBody) },
       responses: ok('Retired'),
     }),
     async (c) => {
@@ -268,7 +284,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       const row = await changeDatasetStatus(
         deps,
         actor,
-        c.req.valid('param').id,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
         { action: 'retire', reason },
         c.get('requestId'),
       );
@@ -282,14 +298,14 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/feedback',
       tags: ['catalogue'],
       summary: 'File feedback on a dataset (异议反馈); anyone',
-      request: { params: ZIdParam, body: jsonBody(ZFeedbackBody) },
+      request: { params: ZDatasetParam, body: jsonBody(ZFeedbackBody) },
       responses: { 201: jsonResponse(ZFeedback, 'Filed'), ...problems },
     }),
     async (c) => {
       const row = await fileFeedback(
         deps,
         c.get('actor'),
-        c.req.valid('param').id,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
         c.req.valid('json'),
         c.get('requestId'),
       );
@@ -303,11 +319,15 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/feedback',
       tags: ['catalogue'],
       summary: 'Feedback on a dataset: all of it for its provider, answered items for others',
-      request: { params: ZIdParam },
+      request: { params: ZDatasetParam },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZFeedback) }), 'Feedback'), ...problems },
     }),
     async (c) => {
-      const rows = await listFeedback(deps, c.get('actor'), c.req.valid('param').id);
+      const rows = await listFeedback(
+        deps,
+        c.get('actor'),
+        await datasetIdOf(deps.db, c.req.valid('param').id),
+      );
       return c.json({ items: rows.map(feedbackOut) }, 200);
     },
   );

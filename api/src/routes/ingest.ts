@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { datasetIdOf, ZDatasetParam } from '../catalogue/dataset-ref.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
+import { jsonResponse, problems, registerRawRoute } from '../http/openapi.ts';
 import { toAppError } from '../http/problem.ts';
 import { ingestData } from '../ingest/ingest-data.ts';
 
@@ -39,7 +40,7 @@ export function registerIngestRoutes(app: App, deps: Deps) {
       description:
         'CSV (header row, RFC 4180, UTF-8 with or without BOM) or NDJSON, streamed. Every row is checked against the schema; on any bad row the upload is rejected with the first bad rows (line, column, reason) and nothing of it becomes visible.',
       request: {
-        params: ZIdParam,
+        params: ZDatasetParam,
         query: ZIngestQuery,
         body: {
           required: true,
@@ -53,7 +54,7 @@ export function registerIngestRoutes(app: App, deps: Deps) {
     }),
     async (c) => {
       const actor = actorOf(c);
-      const id = ZIdParam.safeParse({ id: c.req.param('id') });
+      const id = ZDatasetParam.safeParse({ id: c.req.param('id') });
       if (!id.success) throw toAppError(id.error, 'path');
       const query = ZIngestQuery.safeParse(c.req.query());
       if (!query.success) throw toAppError(query.error, 'query');
@@ -67,7 +68,7 @@ export function registerIngestRoutes(app: App, deps: Deps) {
       const result = await ingestData(
         deps,
         actor,
-        id.data.id,
+        await datasetIdOf(deps.db, id.data.id),
         { format, mode: query.data.mode, body: body as unknown as AsyncIterable<Uint8Array> },
         c.get('requestId'),
       );

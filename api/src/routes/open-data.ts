@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { datasetIdOf, ZDatasetParam } from '../catalogue/dataset-ref.ts';
 import { COLUMN_TYPES } from '../catalogue/dataset-schema.ts';
 import type { Deps } from '../deps.ts';
 import { defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { jsonBody, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
+import { jsonBody, jsonResponse, problems, registerRawRoute } from '../http/openapi.ts';
 import { toAppError } from '../http/problem.ts';
 import { aggregateOpenData } from '../open/aggregate.ts';
 import { DOWNLOAD_FORMATS, downloadOpenData } from '../open/download.ts';
@@ -124,11 +125,16 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
       tags: ['open data'],
       summary: 'Rows of an open dataset, paged (anyone)',
       description: `Published datasets with openness \`open\` only; others answer 404. Column names in select, sort and filter are checked against the schema (400 naming the parameter). Page by \`offset\` (at most ${ROWS_MAX_OFFSET}) or, in the default row order, by \`cursor\`, which keeps the version the walk started at. At most ${ROWS_MAX_LIMIT} rows a page; a larger limit is refused, not cut. Integers and numbers are JSON numbers, dates YYYY-MM-DD, timestamps ISO 8601 in UTC.`,
-      request: { params: ZIdParam, query: ZRowsQuery },
+      request: { params: ZDatasetParam, query: ZRowsQuery },
       responses: { 200: jsonResponse(ZRowsPage, 'A page of rows'), ...problems },
     }),
     async (c) => {
-      const page = await queryRows(deps, c.get('actor'), c.req.valid('param').id, c.req.valid('query'));
+      const page = await queryRows(
+        deps,
+        c.get('actor'),
+        await datasetIdOf(deps.db, c.req.valid('param').id),
+        c.req.valid('query'),
+      );
       return c.json(page, 200);
     },
   );
@@ -140,14 +146,14 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
       tags: ['open data'],
       summary: 'A structured aggregate query over an open dataset (anyone)',
       description: `\`where\` conditions (all must hold), then \`groupBy\` with aggregates count (rows), sum and avg (integer and number columns), min and max; \`select\` names the groupBy columns to output. With neither aggregates nor groupBy, \`select\` projects rows. \`orderBy\` keys are groupBy columns or aggregate aliases (selected columns for a projection). The reply is columnar: \`columns\` gives each output's name and type, \`rows\` holds one array per row in that order. sum over integers is an integer, avg a number, both JSON numbers. At most ${QUERY_MAX_LIMIT} rows; \`truncated\` says whether more matched.`,
-      request: { params: ZIdParam, body: jsonBody(ZOpenQueryBody) },
+      request: { params: ZDatasetParam, body: jsonBody(ZOpenQueryBody) },
       responses: { 200: jsonResponse(ZQueryResult, 'The result'), ...problems },
     }),
     async (c) => {
       const result = await aggregateOpenData(
         deps,
         c.get('actor'),
-        c.req.valid('param').id,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
         c.req.valid('json'),
       );
       return c.json(result, 200);
@@ -163,7 +169,7 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
       summary: 'Download an open dataset as CSV or NDJSON (anyone)',
       description:
         'The visible version, streamed. CSV (RFC 4180, LF line ends) has a header row; null is an empty field and the empty string is `""`. NDJSON has one JSON object per line keyed by column name. A dataset without data gives just the header (CSV) or nothing (NDJSON).',
-      request: { params: ZIdParam, query: ZDownloadQuery },
+      request: { params: ZDatasetParam, query: ZDownloadQuery },
       responses: {
         200: {
           description: 'The rows, as an attachment named `<slug>-v<version>.<format>`',
@@ -176,11 +182,16 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const param = ZIdParam.safeParse({ id: c.req.param('id') });
+      const param = ZDatasetParam.safeParse({ id: c.req.param('id') });
       if (!param.success) throw toAppError(param.error, 'param');
       const query = ZDownloadQuery.safeParse(queryOf(c.req.queries()));
       if (!query.success) throw toAppError(query.error, 'query');
-      const download = await downloadOpenData(deps, c.get('actor'), param.data.id, query.data);
+      const download = await downloadOpenData(
+        deps,
+        c.get('actor'),
+        await datasetIdOf(deps.db, param.data.id),
+        query.data,
+      );
       return c.body(download.body, 200, {
         'content-type': download.contentType,
         'content-disposition': `attachment; filename="${download.filename}"`,
