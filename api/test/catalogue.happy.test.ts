@@ -35,11 +35,17 @@ describe('catalogue lifecycle', () => {
     });
     expect(rejected.json).toMatchObject({ status: 'draft', reviewNote: '描述不完整' });
     await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token });
+    // Every review body says why in `reason`, as sandbox reviews do; `note` is not a field.
+    const oldField = await t.req('POST', `/v1/datasets/${id}/review`, {
+      token: t.adminToken,
+      json: { decision: 'approve', note: '可以' },
+    });
+    expect(oldField.status).toBe(400);
     const published = await t.req('POST', `/v1/datasets/${id}/review`, {
       token: t.adminToken,
-      json: { decision: 'approve' },
+      json: { decision: 'approve', reason: '描述已补全' },
     });
-    expect(published.json.status).toBe('published');
+    expect(published.json).toMatchObject({ status: 'published', reviewNote: '描述已补全' });
     expect(published.json.publishedAt).toBeTruthy();
     const retired = await t.req('POST', `/v1/datasets/${id}/retire`, {
       token: provider.token,

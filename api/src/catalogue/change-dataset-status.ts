@@ -9,7 +9,7 @@ import { getOwnDataset, type TDatasetRow } from './get-dataset.ts';
 
 export type TStatusChange =
   | { action: 'submit' }
-  | { action: 'approve'; note?: string | undefined }
+  | { action: 'approve'; reason?: string | undefined }
   | { action: 'reject'; reason: string }
   | { action: 'retire'; reason?: string | undefined };
 
@@ -63,7 +63,7 @@ export async function changeDatasetStatus(
       const problem = opennessProblem(current);
       if (problem) throw new AppError('INVALID_STATE', problem);
     }
-    const note = change.action === 'reject' ? change.reason : 'note' in change ? (change.note ?? null) : null;
+    const note = change.action === 'reject' || change.action === 'approve' ? (change.reason ?? null) : null;
     const [row] = await tx
       .update(datasets)
       .set({

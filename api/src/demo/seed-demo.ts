@@ -237,7 +237,7 @@ async function ensureDataset(
   if (row.status === 'draft' || row.status === 'submitted') {
     await changeDatasetStatus(deps, admin, row.id, {
       action: 'approve',
-      note: '演示数据：审核通过 (demo data, approved)',
+      reason: '演示数据：审核通过 (demo data, approved)',
     });
     steps.push('published');
   }

@@ -96,7 +96,7 @@ const ZDatasetPage = z
 
 const ZReviewBody = z
   .discriminatedUnion('decision', [
-    z.strictObject({ decision: z.literal('approve'), note: z.string().trim().max(2000).optional() }),
+    z.strictObject({ decision: z.literal('approve'), reason: z.string().trim().max(2000).optional() }),
     z.strictObject({ decision: z.literal('reject'), reason: z.string().trim().min(1).max(2000) }),
   ])
   .openapi('ReviewBody');
@@ -256,7 +256,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       const body = c.req.valid('json');
       const change =
         body.decision === 'approve'
-          ? ({ action: 'approve', note: body.note } as const)
+          ? ({ action: 'approve', reason: body.reason } as const)
           : ({ action: 'reject', reason: body.reason } as const);
       const row = await changeDatasetStatus(
         deps,

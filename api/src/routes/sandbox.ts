@@ -317,10 +317,13 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
         params: ZIdParam,
         body: jsonBody(
           z
-            .strictObject({
-              decision: z.enum(['approve', 'reject']),
-              reason: z.string().trim().min(1).max(2000),
-            })
+            .discriminatedUnion('decision', [
+              z.strictObject({
+                decision: z.literal('approve'),
+                reason: z.string().trim().max(2000).optional(),
+              }),
+              z.strictObject({ decision: z.literal('reject'), reason: z.string().trim().min(1).max(2000) }),
+            ])
             .openapi('ReviewDecisionBody'),
         ),
       },

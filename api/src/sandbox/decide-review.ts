@@ -56,7 +56,7 @@ export async function decideReview(
   deps: Deps,
   actor: TActor,
   runId: string,
-  decision: { decision: 'approve' | 'reject'; reason: string },
+  decision: { decision: 'approve' | 'reject'; reason?: string | undefined },
   requestId?: string,
 ) {
   const at = deps.clock.now();
@@ -71,7 +71,7 @@ export async function decideReview(
         runId,
         orgId: actor.orgId,
         decision: decision.decision,
-        reason: decision.reason,
+        reason: decision.reason ?? '',
         decidedBy: actor.userId,
         decidedAt: at,
       })
@@ -94,7 +94,7 @@ export async function decideReview(
           status: 'rejected',
           reviewedBy: actor.userId,
           reviewedAt: at,
-          reviewReason: decision.reason,
+          reviewReason: decision.reason ?? null,
           epsilonCharged: 0,
         })
         .where(eq(sandboxRuns.id, runId))
@@ -123,7 +123,11 @@ export async function decideReview(
           logs: held.logs ?? null,
           reviewedBy: actor.userId,
           reviewedAt: at,
-          reviewReason: decisions.map((d) => d.reason).join('; '),
+          reviewReason:
+            decisions
+              .map((d) => d.reason)
+              .filter(Boolean)
+              .join('; ') || null,
         })
         .where(eq(sandboxRuns.id, runId))
         .returning();
@@ -135,7 +139,7 @@ export async function decideReview(
       objectId: runId,
       contractId: run.contractId,
       details: {
-        reason: decision.reason,
+        ...(decision.reason ? { reason: decision.reason } : {}),
         approvals,
         reviewers: run.reviewOrgIds.length,
         status: updated!.status,
