@@ -2,6 +2,7 @@
 export type TErrorCode =
   | 'VALIDATION_FAILED'
   | 'MALFORMED_BODY'
+  | 'MALFORMED_REQUEST'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -37,6 +38,7 @@ export type TErrorCode =
 export const codeToStatus = {
   VALIDATION_FAILED: 400,
   MALFORMED_BODY: 400,
+  MALFORMED_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

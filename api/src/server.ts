@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseKeyRing } from '@enclave/contracts';
@@ -12,6 +13,7 @@ import type { TConfig } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import {
   type AuditKeyStore,
@@ -153,6 +155,7 @@ export async function startServer(
       .catch((err) => deps.logger.warn('read counter flush failed', { error: String(err) }));
   }, 10_000);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  answerClientErrors(server as Server);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -5,6 +5,7 @@ import { AppError, codeToStatus, type TErrorCode, type TFieldError } from '../er
 const TITLES: Record<TErrorCode, string> = {
   VALIDATION_FAILED: 'Invalid request',
   MALFORMED_BODY: 'Malformed body',
+  MALFORMED_REQUEST: 'Malformed request',
   UNAUTHENTICATED: 'Authentication required',
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'Not found',
