@@ -125,8 +125,17 @@ async function copyIntoOn(
     writable.once('finish', resolve);
     writable.once('error', reject);
   });
+  // The connection may die while the client's body is awaited: stop waiting for the body then,
+  // rather than leave the failure unobserved until (if ever) the body ends.
+  const broken = new Promise<never>((_, reject) => writable.once('error', reject));
+  done.catch(() => {});
+  broken.catch(() => {});
+  const source = chunks[Symbol.asyncIterator]();
   try {
-    for await (const chunk of chunks) {
+    for (;;) {
+      const next = await Promise.race([source.next(), broken]);
+      if (next.done) break;
+      const chunk = next.value;
       if (!writable.write(chunk)) {
         await new Promise<void>((resolve, reject) => {
           const onDrain = () => {
@@ -139,6 +148,7 @@ async function copyIntoOn(
       }
     }
   } catch (err) {
+    void source.return?.()?.catch(() => {});
     writable.destroy(err instanceof Error ? err : new Error(String(err)));
     await done.catch(() => {});
     throw err;

@@ -1,21 +1,24 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
+import type { TColumn } from '../catalogue/dataset-schema.ts';
 import { getOwnDataset } from '../catalogue/get-dataset.ts';
-import {
-  copyInto,
-  createGenerationTable,
-  dropTable,
-  generationTableName,
-  indexGenerationTable,
-  tableRef,
-} from '../data/table-store.ts';
-import type { Db } from '../db/client.ts';
-import { pgCode } from '../db/errors.ts';
+import { copyInto, indexGenerationTable } from '../data/table-store.ts';
+import { isDatabaseUnavailable, pgCode } from '../db/errors.ts';
 import { datasets, datasetVersions } from '../db/schema/index.ts';
+import type { TSessionLock } from '../db/session-locks.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { encodeUpload, UploadRejected } from './encode-upload.ts';
+import {
+  discardPending,
+  HEARTBEAT_MS,
+  inProgress,
+  reserveVersion,
+  STALE_MS,
+  type TPending,
+  uploadLockKey,
+} from './pending-upload.ts';
 
 export type TIngestInput = {
   format: 'csv' | 'ndjson';
@@ -23,16 +26,11 @@ export type TIngestInput = {
   body: AsyncIterable<Uint8Array>;
 };
 
-/** An upload whose heartbeat is older than this is taken to be dead and is cleaned up. */
-const STALE_MS = 2 * 60_000;
-const HEARTBEAT_MS = 10_000;
-
-type TPending = { version: number; tableName: string; isNewTable: boolean; baseRows: number };
-
 /**
  * Ingests an upload as a new version of a dataset. Rows are validated while they stream into
  * PostgreSQL (COPY); they carry the new version number, which no reader sees until the version is
- * committed, so a rejected or broken upload leaves nothing visible and is then removed.
+ * committed, so a rejected or broken upload leaves nothing visible and is then removed. One
+ * upload per dataset at a time: the dataset's upload lock is held from the reservation to the end.
  */
 export async function ingestData(
   deps: Deps,
@@ -41,24 +39,52 @@ export async function ingestData(
   input: TIngestInput,
   requestId?: string,
 ) {
-  const pending = await deps.db.transaction((tx) => reserveVersion(deps, tx, actor, datasetId, input));
-  const dataset = await getOwnDataset(deps.db, actor, datasetId);
-  const columns = dataset.columns;
+  // Another org's dataset is NOT_FOUND before anything is said about uploads to it.
+  await getOwnDataset(deps.db, actor, datasetId);
+  const lock = await deps.database.tryLock(uploadLockKey(datasetId));
+  if (!lock) throw inProgress();
+  let isLockKept = false;
+  try {
+    const pending = await deps.db.transaction((tx) => reserveVersion(deps, tx, actor, datasetId, input));
+    const heartbeat = startHeartbeat(deps, datasetId, pending.version);
+    try {
+      return await writeVersion(deps, actor, datasetId, input, pending, requestId);
+    } catch (err) {
+      heartbeat.stop();
+      const cleanup = await discardPending(deps.db, datasetId, pending).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (cleanup !== null) {
+        deps.logger.error('could not clean up a failed upload', { datasetId, error: String(cleanup) });
+        if (isDatabaseUnavailable(cleanup)) {
+          isLockKept = true;
+          void discardWhenBack(deps, datasetId, pending, lock, heartbeat.lastAt());
+        }
+      }
+      throw err;
+    } finally {
+      heartbeat.stop();
+    }
+  } finally {
+    if (!isLockKept) await lock.release();
+  }
+}
+
+/** Streams the rows in and commits the version, or throws with nothing of it visible. */
+async function writeVersion(
+  deps: Deps,
+  actor: TActor,
+  datasetId: string,
+  input: TIngestInput,
+  pending: TPending & { columns: TColumn[] },
+  requestId: string | undefined,
+) {
+  const columns = pending.columns;
   const encoder = encodeUpload(input.body, { format: input.format, columns, version: pending.version });
-  const heartbeat = setInterval(() => {
-    deps.db
-      .update(datasetVersions)
-      .set({ heartbeatAt: deps.clock.now() })
-      .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, pending.version)))
-      .catch(() => {});
-  }, HEARTBEAT_MS);
   try {
     await copyInto(deps.database, pending.tableName, ['_v', ...columns.map((c) => c.name)], encoder.chunks);
   } catch (err) {
-    clearInterval(heartbeat);
-    await discardPending(deps.db, datasetId, pending).catch((e) =>
-      deps.logger.error('could not clean up a failed upload', { datasetId, error: String(e) }),
-    );
     if (err instanceof UploadRejected) {
       await deps.db.transaction((tx) =>
         appendAuditEntry(tx, {
@@ -82,13 +108,12 @@ export async function ingestData(
     }
     throw err;
   }
-  clearInterval(heartbeat);
   const summary = encoder.summary();
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     if (pending.isNewTable) await indexGenerationTable(tx, pending.tableName);
     const rowCount = pending.baseRows + summary.rowCount;
-    await tx
+    const committed = await tx
       .update(datasetVersions)
       .set({
         status: 'committed',
@@ -97,7 +122,16 @@ export async function ingestData(
         digest: summary.digest,
         committedAt: at,
       })
-      .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, pending.version)));
+      .where(
+        and(
+          eq(datasetVersions.datasetId, datasetId),
+          eq(datasetVersions.version, pending.version),
+          eq(datasetVersions.status, 'pending'),
+        ),
+      )
+      .returning({ version: datasetVersions.version });
+    // Taken for dead and removed meanwhile (a process of an earlier release, see STALE_MS).
+    if (committed.length === 0) throw inProgress();
     await tx
       .update(datasets)
       .set({ currentVersion: pending.version, rowCount, updatedAt: at })
@@ -124,88 +158,54 @@ export async function ingestData(
   });
 }
 
-async function reserveVersion(
-  deps: Deps,
-  tx: Db,
-  actor: TActor,
-  datasetId: string,
-  input: TIngestInput,
-): Promise<TPending> {
-  const dataset = await getOwnDataset(tx, actor, datasetId, true);
-  if (dataset.status === 'retired')
-    throw new AppError('INVALID_STATE', 'a retired dataset takes no new data');
-  const now = deps.clock.now();
-  const stale = await tx
-    .select()
-    .from(datasetVersions)
-    .where(
-      and(
-        eq(datasetVersions.datasetId, datasetId),
-        eq(datasetVersions.status, 'pending'),
-        lt(datasetVersions.heartbeatAt, new Date(now.getTime() - STALE_MS)),
-      ),
-    );
-  let current: { tableName: string; rowCount: number } | undefined;
-  if (dataset.currentVersion !== null) {
-    [current] = await tx
-      .select({ tableName: datasetVersions.tableName, rowCount: datasetVersions.rowCount })
-      .from(datasetVersions)
-      .where(
-        and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, dataset.currentVersion)),
+/** Keeps a pending version's heartbeat fresh; `lastAt` is the last one the database took. */
+function startHeartbeat(deps: Deps, datasetId: string, version: number) {
+  let lastAt = deps.clock.now();
+  const timer = setInterval(() => {
+    const at = deps.clock.now();
+    deps.db
+      .update(datasetVersions)
+      .set({ heartbeatAt: at })
+      .where(and(eq(datasetVersions.datasetId, datasetId), eq(datasetVersions.version, version)))
+      .then(
+        () => {
+          lastAt = at;
+        },
+        () => {},
       );
-  }
-  for (const s of stale) {
-    await discardPending(tx, datasetId, {
-      version: s.version,
-      tableName: s.tableName,
-      isNewTable: s.tableName !== current?.tableName,
-      baseRows: 0,
-    });
-  }
-  const version = (dataset.currentVersion ?? 0) + 1;
-  const isNewTable = input.mode === 'replace' || !current;
-  const tableName = isNewTable ? generationTableName(datasetId, version) : current!.tableName;
-  try {
-    await tx.insert(datasetVersions).values({
-      datasetId,
-      version,
-      status: 'pending',
-      mode: input.mode,
-      format: input.format,
-      tableName,
-      createdBy: actor.userId,
-      createdAt: now,
-      heartbeatAt: now,
-    });
-  } catch (err) {
-    if (pgCode(err) === '23505') {
-      throw new AppError(
-        'INGEST_IN_PROGRESS',
-        'another upload to this dataset is in progress; try again when it ends',
-      );
-    }
-    throw err;
-  }
-  if (isNewTable) {
-    await dropTable(tx, tableName);
-    await createGenerationTable(tx, tableName, dataset.columns);
-  } else {
-    // Rows of an upload that died before its clean-up would otherwise become visible with this version.
-    await tx.execute(sql`delete from ${tableRef(tableName)} where _v >= ${version}`);
-  }
-  return { version, tableName, isNewTable, baseRows: isNewTable ? 0 : (current?.rowCount ?? 0) };
+  }, HEARTBEAT_MS);
+  return { lastAt: () => lastAt, stop: () => clearInterval(timer) };
 }
 
-async function discardPending(db: Db, datasetId: string, p: TPending) {
-  if (p.isNewTable) await dropTable(db, p.tableName);
-  else await db.execute(sql`delete from ${tableRef(p.tableName)} where _v >= ${p.version}`);
-  await db
-    .delete(datasetVersions)
-    .where(
-      and(
-        eq(datasetVersions.datasetId, datasetId),
-        eq(datasetVersions.version, p.version),
-        eq(datasetVersions.status, 'pending'),
-      ),
-    );
+/**
+ * The database went away in the middle of an upload and took the clean-up with it: keep trying
+ * while the version is still known to be this process's (its heartbeat not yet stale), holding the
+ * lock so that this process starts no other upload to the dataset meanwhile. Once it is stale,
+ * the next upload removes it.
+ */
+async function discardWhenBack(
+  deps: Deps,
+  datasetId: string,
+  pending: TPending,
+  lock: TSessionLock,
+  heartbeatAt: Date,
+) {
+  const attempts = Math.floor(
+    (heartbeatAt.getTime() + STALE_MS - HEARTBEAT_MS - deps.clock.now().getTime()) / 1_000,
+  );
+  try {
+    for (let i = 0; i < attempts; i++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const isDone = await discardPending(deps.db, datasetId, pending).then(
+        () => true,
+        () => false,
+      );
+      if (isDone) {
+        deps.logger.info('cleaned up an upload the database lost', { datasetId, version: pending.version });
+        return;
+      }
+    }
+  } finally {
+    await lock.release();
+  }
 }

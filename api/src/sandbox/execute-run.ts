@@ -1,7 +1,7 @@
 import { canonicalize } from '@enclave/contracts';
 import type { ExecutorPool, TCharge, TExecuted } from '@enclave/sandbox';
-import { eq, inArray, sql } from 'drizzle-orm';
-import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { appendAuditEntry, type TAuditEntry } from '../audit/append-audit-entry.ts';
 import { aggregateShapeOf, queryShapeOf } from '../audit/query-shape.ts';
 import type { TActor } from '../auth/actor.ts';
 import { datasets, sandboxRuns, type THeld } from '../db/schema/index.ts';
@@ -233,33 +233,53 @@ async function finish(
         datasetVersions: versions,
         finishedAt: at,
       })
-      .where(eq(sandboxRuns.id, run.id))
+      // Still ours: a run failed meanwhile (its worker taken for dead) keeps that outcome.
+      .where(and(eq(sandboxRuns.id, run.id), eq(sandboxRuns.status, 'running')))
       .returning({ epsilonCharged: sandboxRuns.epsilonCharged });
-    await appendAuditEntry(tx, {
-      actor: runActor(run),
-      action: 'sandbox.run_finish',
-      objectType: 'sandbox_run',
-      objectId: run.id,
-      contractId: run.contractId,
-      outcome: out.status === 'failed' ? 'failed' : 'success',
-      details: {
-        status: out.status,
-        target: run.target,
-        kind: run.kind,
+    if (!charged) return;
+    await appendAuditEntry(
+      tx,
+      runFinishEntry(run, out.status, at, {
         errorCode: out.errorCode ?? out.held?.errorCode ?? null,
-        scriptSha256: sha256Hex(run.script),
-        paramsSha256: sha256Hex(canonicalize(run.params ?? null)),
         queryShape,
         datasetVersions: versions,
         releasedSha256: released === null ? null : sha256Hex(released),
-        epsilonCharged: charged?.epsilonCharged ?? 0,
+        epsilonCharged: charged.epsilonCharged,
         disclosure: summary(executed),
         touched: out.held?.touched ?? null,
         usage: out.usage ?? null,
-      },
-      at,
-    });
+      }),
+    );
   });
+}
+
+/**
+ * The audit entry of a run's end: its status, what it was and digests of its script and
+ * parameters, with `details` of how it went.
+ */
+export function runFinishEntry(
+  run: TRunRow,
+  status: TRunRow['status'],
+  at: Date,
+  details: Record<string, unknown>,
+): TAuditEntry {
+  return {
+    actor: runActor(run),
+    action: 'sandbox.run_finish',
+    objectType: 'sandbox_run',
+    objectId: run.id,
+    contractId: run.contractId,
+    outcome: status === 'failed' ? 'failed' : 'success',
+    details: {
+      status,
+      target: run.target,
+      kind: run.kind,
+      scriptSha256: sha256Hex(run.script),
+      paramsSha256: sha256Hex(canonicalize(run.params ?? null)),
+      ...details,
+    },
+    at,
+  };
 }
 
 function summary(executed: TExecuted | null) {
