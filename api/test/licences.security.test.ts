@@ -179,7 +179,6 @@ describe('enforcement at the moment of use', () => {
   const use = (c: Awaited<ReturnType<typeof activeContract>>, over: Record<string, unknown> = {}) =>
     enforceContract(
       t.deps,
-      t.deps.db,
       { userId: c.op.userId, orgId: c.op.orgId, role: 'operator', tokenId: 'x' },
       {
         contractId: c.contractId,
@@ -243,7 +242,6 @@ describe('enforcement at the moment of use', () => {
     const foreign = await code(
       enforceContract(
         t.deps,
-        t.deps.db,
         { userId: stranger.userId, orgId: stranger.orgId, role: 'operator', tokenId: 'x' },
         {
           contractId: c.contractId,
@@ -308,7 +306,6 @@ describe('enforcement at the moment of use', () => {
     const out = await code(
       enforceContract(
         t.deps,
-        t.deps.db,
         { userId: a.op.userId, orgId: a.op.orgId, role: 'operator', tokenId: 'x' },
         {
           contractId: a.contractId,

@@ -33,36 +33,46 @@ const quotaExceeded = (max: number, now: Date) => {
 };
 
 /**
- * The one check every licensed operation makes at the moment it happens: the contract exists and
- * is the caller's org's, its signatures still verify (the stored row is not trusted on its own),
- * it is active, within term and not revoked, the operation, datasets and columns are licensed, and
- * the day's runs are not spent. Returns the effective policy or throws with a stable code. Pass the
- * transaction of the operation so a counted run and the operation commit together, and wrap that
- * transaction in `auditContractRefusals` so a refusal reaches the audit log.
+ * The one check every licensed operation makes at the moment it happens, and the transaction the
+ * operation runs in: the contract exists and is the caller's org's, its signatures still verify (the
+ * stored row is not trusted on its own), it is active, within term, not revoked and its
+ * countersigning key not revoked, the operation, datasets and columns are licensed, and the day's
+ * runs are not spent. Then `fn` runs in the same transaction, so a counted run and the operation
+ * commit together. A refusal (a stable code) rolls everything back and is then written to the
+ * audit log in a transaction of its own, so it is kept although the rest is not.
  */
-export async function enforceContract(
+export async function withContract<T>(
   deps: Deps,
-  tx: Db,
   actor: TActor,
   use: TContractUse,
+  fn: (tx: Db, effective: TEffectivePolicy) => Promise<T>,
   requestId?: string,
-): Promise<TEffectivePolicy> {
+): Promise<T> {
+  let refusal: AppError | null = null;
   try {
-    return await check(deps, tx, actor, use);
+    return await deps.db.transaction(async (tx) => {
+      let effective: TEffectivePolicy;
+      try {
+        effective = await check(deps, tx, actor, use);
+      } catch (err) {
+        if (err instanceof AppError && err.code !== 'NOT_FOUND') refusal = err;
+        throw err;
+      }
+      return fn(tx, effective);
+    });
   } catch (err) {
-    if (err instanceof AppError && err.code !== 'NOT_FOUND') {
-      const refusal = { actor, use, requestId, at: deps.clock.now() };
-      // Inside the caller's transaction (PGlite has one connection) the entry is written by
-      // `auditContractRefusals` once that transaction has rolled back.
-      if (tx === deps.db) await logRefusal(deps, err, refusal);
-      else pendingRefusals.set(err, refusal);
+    if (refusal !== null && err === refusal) {
+      await logRefusal(deps, refusal, { actor, use, requestId, at: deps.clock.now() });
     }
     throw err;
   }
 }
 
+/** The contract check alone, for a caller that only needs the effective policy. */
+export const enforceContract = (deps: Deps, actor: TActor, use: TContractUse, requestId?: string) =>
+  withContract(deps, actor, use, async (_tx, effective) => effective, requestId);
+
 type TRefusal = { actor: TActor; use: TContractUse; requestId: string | undefined; at: Date };
-const pendingRefusals = new WeakMap<AppError, TRefusal>();
 
 async function logRefusal(deps: Deps, err: AppError, r: TRefusal) {
   await deps.db
@@ -80,23 +90,6 @@ async function logRefusal(deps: Deps, err: AppError, r: TRefusal) {
       }),
     )
     .catch((e) => deps.logger.error('could not log a refused contract use', { error: String(e) }));
-}
-
-/**
- * Runs `fn`, which enforces a contract inside a transaction of its own; if the contract refused,
- * the refusal is logged after that transaction has ended, so it is kept although the rest rolled back.
- */
-export async function auditContractRefusals<T>(deps: Deps, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    const refusal = err instanceof AppError ? pendingRefusals.get(err) : undefined;
-    if (refusal) {
-      pendingRefusals.delete(err as AppError);
-      await logRefusal(deps, err as AppError, refusal);
-    }
-    throw err;
-  }
 }
 
 async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Promise<TEffectivePolicy> {

@@ -26,8 +26,9 @@ export async function issueContract(
   parts: (typeof applicationParts.$inferSelect)[],
   requestId?: string,
 ): Promise<string> {
-  const at = deps.clock.now();
+  // The key first: a ring made on first use must not start after the contract it signs.
   const key = currentSigningKey(await deps.keys.ring());
+  const at = deps.clock.now();
   const [authority] = await tx
     .select({ orgId: users.orgId })
     .from(users)

@@ -498,7 +498,6 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       const body = c.req.valid('json');
       const out = await enforceContract(
         deps,
-        deps.db,
         actor,
         {
           contractId: c.req.valid('param').id,

@@ -43,7 +43,7 @@ export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string):
   const actor = runActor(run);
   let effective: Awaited<ReturnType<typeof enforceContract>>;
   try {
-    effective = await enforceContract(deps, deps.db, actor, {
+    effective = await enforceContract(deps, actor, {
       contractId: run.contractId,
       operation: 'sandbox',
       datasets: [],

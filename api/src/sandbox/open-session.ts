@@ -3,20 +3,16 @@ import type { TActor } from '../auth/actor.ts';
 import { sandboxSessions } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { newId } from '../lib/ids.ts';
-import { auditContractRefusals, enforceContract } from '../licences/enforce-contract.ts';
+import { withContract } from '../licences/enforce-contract.ts';
 
 /** Opens a sandbox session under an active contract that permits the sandbox. */
 export async function openSession(deps: Deps, actor: TActor, contractId: string, requestId?: string) {
   const at = deps.clock.now();
-  return auditContractRefusals(deps, () =>
-    deps.db.transaction(async (tx) => {
-      const { payload } = await enforceContract(
-        deps,
-        tx,
-        actor,
-        { contractId, operation: 'sandbox', datasets: [], quota: 'skip' },
-        requestId,
-      );
+  return withContract(
+    deps,
+    actor,
+    { contractId, operation: 'sandbox', datasets: [], quota: 'skip' },
+    async (tx, { payload }) => {
       const id = newId('ss');
       const [session] = await tx
         .insert(sandboxSessions)
@@ -33,6 +29,7 @@ export async function openSession(deps: Deps, actor: TActor, contractId: string,
         at,
       });
       return { session: session!, payload };
-    }),
+    },
+    requestId,
   );
 }

@@ -7,7 +7,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { newId } from '../lib/ids.ts';
-import { auditContractRefusals, enforceContract } from '../licences/enforce-contract.ts';
+import { type TContractUse, withContract } from '../licences/enforce-contract.ts';
 import { budgetPolicy } from '../licences/policy.ts';
 import { currentBudget, spendPrivacyBudget } from '../licences/privacy-budget.ts';
 
@@ -39,23 +39,20 @@ export async function submitRun(
 ) {
   const at = deps.clock.now();
   const kind = input.kind ?? 'aggregate';
-  return auditContractRefusals(deps, () =>
-    deps.db.transaction(async (tx) => {
-      const [session] = await tx.select().from(sandboxSessions).where(eq(sandboxSessions.id, sessionId));
-      if (!session || session.operatorOrgId !== actor.orgId) throw notFound('session');
-      const isReal = input.target === 'real';
-      const { policy } = await enforceContract(
-        deps,
-        tx,
-        actor,
-        {
-          contractId: session.contractId,
-          operation: 'sandbox',
-          datasets: [],
-          quota: isReal ? 'count' : 'skip',
-        },
-        requestId,
-      );
+  const [session] = await deps.db.select().from(sandboxSessions).where(eq(sandboxSessions.id, sessionId));
+  if (!session || session.operatorOrgId !== actor.orgId) throw notFound('session');
+  const isReal = input.target === 'real';
+  const use: TContractUse = {
+    contractId: session.contractId,
+    operation: 'sandbox',
+    datasets: [],
+    quota: isReal ? 'count' : 'skip',
+  };
+  return withContract(
+    deps,
+    actor,
+    use,
+    async (tx, { policy }) => {
       const budget = budgetPolicy(policy, deps.settings.policy);
       const epsilon = input.epsilon ?? budget.epsilonPerRun;
       if (epsilon > budget.epsilon)
@@ -120,6 +117,7 @@ export async function submitRun(
         at,
       });
       return run!;
-    }),
+    },
+    requestId,
   );
 }
