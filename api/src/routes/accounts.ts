@@ -1,12 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { desc, eq } from 'drizzle-orm';
 import { createOrg } from '../accounts/create-org.ts';
 import { createUser } from '../accounts/create-user.ts';
 import { issueToken } from '../accounts/issue-token.ts';
+import { getMe, listOrgs, listUsers } from '../accounts/list-accounts.ts';
 import { revokeToken } from '../accounts/revoke-token.ts';
-import { orgs, ROLES, users } from '../db/schema/index.ts';
+import { type orgs, ROLES, type users } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam, ZInstant } from '../http/openapi.ts';
@@ -77,8 +76,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(z.object({ items: z.array(ZOrg) }), 'All orgs'), ...problems },
     }),
     async (c) => {
-      const rows = await deps.db.select().from(orgs).orderBy(orgs.createdAt);
-      return c.json({ items: rows.map(orgOut) }, 200);
+      return c.json({ items: (await listOrgs(deps)).map(orgOut) }, 200);
     },
   );
 
@@ -107,8 +105,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(z.object({ items: z.array(ZUser) }), 'All users'), ...problems },
     }),
     async (c) => {
-      const rows = await deps.db.select().from(users).orderBy(desc(users.createdAt));
-      return c.json({ items: rows.map(userOut) }, 200);
+      return c.json({ items: (await listUsers(deps)).map(userOut) }, 200);
     },
   );
 
@@ -121,10 +118,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(ZUser, 'The user behind the token'), ...problems },
     }),
     async (c) => {
-      const actor = actorOf(c);
-      const [user] = await deps.db.select().from(users).where(eq(users.id, actor.userId));
-      if (!user) throw notFound('user');
-      return c.json(userOut(user), 200);
+      return c.json(userOut(await getMe(deps, actorOf(c))), 200);
     },
   );
 

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { sql } from 'drizzle-orm';
+import { pingDatabase } from '../db/client.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Deps } from '../deps.ts';
 import { defineRoute } from '../http/access.ts';
@@ -22,7 +22,7 @@ export function registerHealthRoutes(app: App, deps: Deps) {
     }),
     async (c) => {
       try {
-        await deps.db.execute(sql`select 1`);
+        await pingDatabase(deps.db);
         return c.json({ status: 'ok' as const, database: 'ok' as const }, 200);
       } catch (err) {
         if (!isDatabaseUnavailable(err)) deps.logger.warn('health check failed', { error: String(err) });

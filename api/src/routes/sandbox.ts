@@ -1,13 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { and, desc, eq } from 'drizzle-orm';
-import { RUN_KINDS, RUN_STATUSES, sandboxRuns, sandboxSessions } from '../db/schema/index.ts';
+import { RUN_KINDS, RUN_STATUSES } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../errors.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { decideReview, listReviews } from '../sandbox/decide-review.ts';
 import { openSession } from '../sandbox/open-session.ts';
+import { listSessionRuns, type TRunRow, waitForRun } from '../sandbox/read-runs.ts';
 import { submitRun } from '../sandbox/submit-run.ts';
 
 const MAX_SCRIPT_CHARS = 256 * 1024;
@@ -50,8 +49,6 @@ const ZRun = z
     finishedAt: z.string().nullable(),
   })
   .openapi('SandboxRun');
-
-type TRunRow = typeof sandboxRuns.$inferSelect;
 
 const HOLD_REASON =
   'a row run reads real rows, so everything it produces waits until every provider whose data it read has reviewed it';
@@ -223,16 +220,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(z.object({ items: z.array(ZRun) }), 'At most 200'), ...problems },
     }),
     async (c) => {
-      const actor = actorOf(c);
-      const id = c.req.valid('param').id;
-      const [session] = await deps.db.select().from(sandboxSessions).where(eq(sandboxSessions.id, id));
-      if (!session || session.operatorOrgId !== actor.orgId) throw notFound('session');
-      const rows = await deps.db
-        .select()
-        .from(sandboxRuns)
-        .where(eq(sandboxRuns.sessionId, id))
-        .orderBy(desc(sandboxRuns.createdAt))
-        .limit(200);
+      const rows = await listSessionRuns(deps, actorOf(c), c.req.valid('param').id);
       return c.json({ items: rows.map((r) => runOut(r, deps.clock.now())) }, 200);
     },
   );
@@ -248,29 +236,13 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       responses: { 200: jsonResponse(ZRun, 'The run'), ...problems },
     }),
     async (c) => {
-      const actor = actorOf(c);
-      const id = c.req.valid('param').id;
-      const read = async () =>
-        (
-          await deps.db
-            .select()
-            .from(sandboxRuns)
-            .where(and(eq(sandboxRuns.id, id), eq(sandboxRuns.operatorOrgId, actor.orgId)))
-        )[0];
-      const deadline = performance.now() + (c.req.valid('query').wait ?? 0) * 1000;
-      for (;;) {
-        // Subscribed before reading, so a run finishing in between is not missed.
-        const left = deadline - performance.now();
-        const waiter = left > 0 ? deps.runEvents.waitFinished(id, Math.min(left, 1_000)) : null;
-        const run = await read();
-        if (!run) throw notFound('run');
-        const shown = runOut(run, deps.clock.now());
-        if (!waiter || (shown.status !== 'queued' && shown.status !== 'running')) {
-          waiter?.cancel();
-          return c.json(shown, 200);
-        }
-        await waiter.done;
-      }
+      const isSettled = (run: TRunRow) => {
+        const status = runOut(run, deps.clock.now()).status;
+        return status !== 'queued' && status !== 'running';
+      };
+      const wait = c.req.valid('query').wait ?? 0;
+      const run = await waitForRun(deps, actorOf(c), c.req.valid('param').id, wait, isSettled);
+      return c.json(runOut(run, deps.clock.now()), 200);
     },
   );
 
