@@ -1,15 +1,11 @@
-import {
-  ContractError,
-  publicJwks as publicJwksOf,
-  type TJwsSignature,
-  verifyContract,
-} from '@enclave/contracts';
+import { publicJwks as publicJwksOf, type TJwsSignature, verifyContract } from '@enclave/contracts';
 import { eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
 import { contracts, orgKeys } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
+import { apiErrorOf } from '../library-errors.ts';
 import { contractState } from './get-contract.ts';
 
 /**
@@ -46,9 +42,7 @@ export async function countersignContract(
         checkTerm: false,
       });
     } catch (err) {
-      if (err instanceof ContractError)
-        throw new AppError('CONTRACT_SIGNATURE_INVALID', err.message, { reason: err.code });
-      throw err;
+      throw apiErrorOf(err) ?? err;
     }
     const [updated] = await tx
       .update(contracts)
