@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -10,6 +9,7 @@ import { AppError } from './errors.ts';
 import type { App, AppEnv } from './http/env.ts';
 import { problemResponse, toAppError } from './http/problem.ts';
 import { rateLimit } from './http/rate-limit-middleware.ts';
+import { apiErrorOf } from './library-errors.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerAuditEntryRoutes } from './routes/audit-entries.ts';
 import { registerAuditLogRoutes } from './routes/audit-log.ts';
@@ -19,8 +19,6 @@ import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
-
-const INGEST_PATH = /^\/v1\/datasets\/[^/]+\/data$/;
 
 /** The HTTP application: routes, auth, limits and error mapping, over the given dependencies. */
 export function createApp(deps: Deps): App {
@@ -35,18 +33,6 @@ export function createApp(deps: Deps): App {
 
   app.use('*', requestId({ headerName: '' }));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
-  app.use('/v1/*', async (c, next) => {
-    if (INGEST_PATH.test(c.req.path)) return next();
-    return bodyLimit({
-      maxSize: deps.settings.maxJsonBytes,
-      onError: () => {
-        throw new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `request bodies are limited to ${deps.settings.maxJsonBytes} bytes`,
-        );
-      },
-    })(c, next);
-  });
   app.use('/v1/*', authenticate(deps));
   app.use('/v1/*', rateLimit(deps));
 
@@ -80,6 +66,8 @@ export function createApp(deps: Deps): App {
     }
     if (err instanceof HTTPException && err.status < 500) return problemResponse(c, fromHttpException(err));
     if (isZodError(err)) return problemResponse(c, toAppError(err, 'request'));
+    const known = apiErrorOf(err);
+    if (known) return problemResponse(c, known);
     if (isDatabaseUnavailable(err)) {
       deps.logger.error('database unavailable', { requestId: c.get('requestId'), error: String(err) });
       // A restart or fail-over takes seconds: clients back off rather than hammer or give up.

@@ -9,8 +9,6 @@ import type { ReadCounter } from './open/read-counter.ts';
 import type { RunEvents } from './sandbox/run-events.ts';
 
 export type TAppSettings = {
-  /** Largest JSON body accepted, in bytes. */
-  maxJsonBytes: number;
   /** Base URL used in absolute links (DCAT), without a trailing slash. */
   publicUrl: string;
   /** Requests a minute: per address without a token, per token with one. */

@@ -43,7 +43,6 @@ export function createDeps(
     auditKey: overrides.auditKey ?? createConfiguredAuditKeyStore(config),
     logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
     settings: {
-      maxJsonBytes: 1024 * 1024,
       publicUrl: (config.ENCLAVE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
       openQueryTimeoutMs: config.OPEN_QUERY_TIMEOUT_MS,

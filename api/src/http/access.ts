@@ -1,5 +1,6 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { TActor } from '../auth/actor.ts';
 import { ROLES, type TRole } from '../db/schema/index.ts';
 import { AppError } from '../errors.ts';
@@ -38,22 +39,49 @@ const accessSentence = (who: TAccess) =>
       ? 'Access: any signed-in user.'
       : `Access: ${who.join(', ')}.`;
 
+/** Largest JSON request body a route takes unless it declares otherwise. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
+
+const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `request bodies of this route are limited to ${maxBytes} bytes`,
+      );
+    },
+  });
+
+export type TRouteLimits = {
+  /** Largest body in bytes (default {@link JSON_BODY_LIMIT}); null for a streamed upload that limits itself. */
+  maxBodyBytes?: number | null;
+};
+
 /**
- * A route declared with who may call it: the access check runs as route middleware before
- * anything reads the request (then text no column can store is refused, then the route validates),
+ * A route declared with who may call it and how large a body it takes: the access check runs as
+ * route middleware before anything reads the request (then the body limit, then text no column
+ * can store is refused, then the route validates),
  * and the OpenAPI document shows it (`security`, `x-enclave-access` and a sentence in
  * the description).
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(
   who: TAccess,
   route: R,
+  limits: TRouteLimits = {},
 ) {
+  const maxBodyBytes = limits.maxBodyBytes === undefined ? JSON_BODY_LIMIT : limits.maxBodyBytes;
   return createRoute({
     ...route,
-    middleware: [allow(who), rejectUnstorableText],
+    middleware: [
+      allow(who),
+      ...(maxBodyBytes === null ? [] : [limitBody(maxBodyBytes)]),
+      rejectUnstorableText,
+    ],
     ...(who === 'anyone' ? {} : { security: [{ bearer: [] }] }),
     description: [route.description, accessSentence(who)].filter(Boolean).join('\n\n'),
     'x-enclave-access': admitted(who),
+    ...(maxBodyBytes === null ? {} : { 'x-enclave-max-body-bytes': maxBodyBytes }),
   });
 }
 

@@ -32,26 +32,31 @@ const ZIngestResult = z
 export function registerIngestRoutes(app: App, deps: Deps) {
   registerRawRoute(
     app,
-    defineRoute(['provider'], {
-      method: 'post',
-      path: '/v1/datasets/{id}/data',
-      tags: ['catalogue'],
-      summary: 'Upload data as a new version (provider)',
-      description:
-        'CSV (header row, RFC 4180, UTF-8 with or without BOM) or NDJSON, streamed. Every row is checked against the schema; on any bad row the upload is rejected with the first bad rows (line, column, reason) and nothing of it becomes visible.',
-      request: {
-        params: ZDatasetParam,
-        query: ZIngestQuery,
-        body: {
-          required: true,
-          content: {
-            'text/csv': { schema: z.string() },
-            'application/x-ndjson': { schema: z.string() },
+    defineRoute(
+      ['provider'],
+      {
+        method: 'post',
+        path: '/v1/datasets/{id}/data',
+        tags: ['catalogue'],
+        summary: 'Upload data as a new version (provider)',
+        description:
+          'CSV (header row, RFC 4180, UTF-8 with or without BOM) or NDJSON, streamed. Every row is checked against the schema; on any bad row the upload is rejected with the first bad rows (line, column, reason) and nothing of it becomes visible.',
+        request: {
+          params: ZDatasetParam,
+          query: ZIngestQuery,
+          body: {
+            required: true,
+            content: {
+              'text/csv': { schema: z.string() },
+              'application/x-ndjson': { schema: z.string() },
+            },
           },
         },
+        responses: { 201: jsonResponse(ZIngestResult, 'The new version'), 422: problems[400], ...problems },
       },
-      responses: { 201: jsonResponse(ZIngestResult, 'The new version'), 422: problems[400], ...problems },
-    }),
+      // Streamed into the table as it arrives, with a bound on each record's size rather than the body's.
+      { maxBodyBytes: null },
+    ),
     async (c) => {
       const actor = actorOf(c);
       const id = ZDatasetParam.safeParse({ id: c.req.param('id') });
