@@ -9,6 +9,7 @@ import { rotateSigningKey } from './commands/keys-rotate.ts';
 import { parseConfig } from './config.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { seedDemo } from './demo/seed-demo.ts';
+import { createPublicKeyStore } from './keys/key-store.ts';
 import { createDeps, openConfiguredDatabase, startSandboxWorker, startServer } from './server.ts';
 
 const USAGE = `enclave <command>
@@ -99,9 +100,13 @@ async function main(argv: string[]) {
         throw new Error(
           'enclave worker needs DATABASE_URL; on the embedded database, npm start runs the workers',
         );
+      if (!config.ENCLAVE_JWKS)
+        throw new Error(
+          'enclave worker needs ENCLAVE_JWKS: the platform’s public keys (a file, or the API’s /.well-known/jwks.json URL); workers hold no private key',
+        );
       const database = await openConfiguredDatabase(config);
       await migrateDatabase(database);
-      const deps = createDeps(config, database);
+      const deps = createDeps(config, database, { keys: createPublicKeyStore(config.ENCLAVE_JWKS) });
       const worker = startSandboxWorker(deps, Math.max(1, config.SANDBOX_EXECUTORS));
       console.log(`sandbox worker running ${Math.max(1, config.SANDBOX_EXECUTORS)} executor(s)`);
       const shutdown = () => {

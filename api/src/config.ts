@@ -20,6 +20,8 @@ const ZConfig = z.object({
   OPEN_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   /** The platform signing key ring as JSON; else it lives in DATA_DIR/signing-keys.json. */
   ENCLAVE_SIGNING_KEYS: z.string().optional(),
+  /** For `enclave worker`: the platform's public JWKS (a file, or the API's /.well-known/jwks.json). */
+  ENCLAVE_JWKS: z.string().min(1).optional(),
   /** No licence may set minCellCount below this. */
   POLICY_MIN_CELL_FLOOR: z.coerce.number().int().min(1).default(5),
   /** Sandbox executor processes this process runs (0: none; runs wait for `enclave worker`). */

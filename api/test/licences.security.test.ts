@@ -1,8 +1,12 @@
 import { createHmac, createPrivateKey, sign } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { countersignContract, generateSigningKey } from '@enclave/contracts';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contracts } from '../src/db/schema/index.ts';
+import { createPublicKeyStore } from '../src/keys/key-store.ts';
 import { enforceContract } from '../src/licences/enforce-contract.ts';
 import { budgetPolicy } from '../src/licences/policy.ts';
 import { spendPrivacyBudget } from '../src/licences/privacy-budget.ts';
@@ -299,6 +303,26 @@ describe('enforcement at the moment of use', () => {
       where: (a, { and, eq }) => and(eq(a.action, 'org.key_revoke'), eq(a.objectId, c.op.key.kid)),
     });
     expect(entry?.actorUserId).toBe(c.op.userId);
+  });
+
+  it('verifies contracts with the platform’s public keys only, as workers do, and refuses to sign with them', async () => {
+    const c = await activeContract(t);
+    const file = join(mkdtempSync(join(tmpdir(), 'enclave-jwks-')), 'jwks.json');
+    writeFileSync(file, JSON.stringify(await t.deps.keys.jwks()));
+    const worker = { ...t.deps, keys: createPublicKeyStore(file) };
+    const actor = { userId: c.op.userId, orgId: c.op.orgId, role: 'operator' as const, tokenId: 'x' };
+    const use = {
+      contractId: c.contractId,
+      operation: 'sandbox' as const,
+      datasets: [],
+      quota: 'skip' as const,
+    };
+    expect((await enforceContract(worker, actor, use)).contractId).toBe(c.contractId);
+    await expect(worker.keys.ring()).rejects.toThrow(/public keys only/);
+    const leaky = join(mkdtempSync(join(tmpdir(), 'enclave-jwks-')), 'jwks.json');
+    const ring = await t.deps.keys.ring();
+    writeFileSync(leaky, JSON.stringify({ keys: ring.keys.map((k) => k.privateJwk ?? k.publicJwk) }));
+    await expect(createPublicKeyStore(leaky).jwks()).rejects.toThrow(/public keys only/);
   });
 
   it('refuses an unsigned contract', async () => {

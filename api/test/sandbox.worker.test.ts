@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -12,15 +12,17 @@ const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
 /** An `enclave worker` process against the test's server database, as on another machine. */
 async function startWorker(t: TestApp): Promise<{ child: ChildProcess; out: () => string }> {
-  // Every process of a deployment shares the platform's keys: the worker re-verifies contracts.
-  const keys = JSON.stringify(await t.deps.keys.ring());
+  // The worker re-verifies contracts with the platform's public keys only: no private key leaves the API.
+  const dir = mkdtempSync(join(tmpdir(), 'enclave-worker-'));
+  const jwks = join(dir, 'jwks.json');
+  writeFileSync(jwks, JSON.stringify(await t.deps.keys.jwks()));
   const child = spawn(process.execPath, [CLI, 'worker'], {
     env: {
       ...process.env,
       DATABASE_URL: t.databaseUrl!,
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'enclave-worker-')),
+      DATA_DIR: dir,
       ENCLAVE_NOISE_SECRET: t.deps.settings.sandbox.noiseSecretHex,
-      ENCLAVE_SIGNING_KEYS: keys,
+      ENCLAVE_JWKS: jwks,
       SANDBOX_EXECUTORS: '1',
       // Polling an hour apart: runs are only taken promptly if the NOTIFY of a submit wakes the worker.
       SANDBOX_POLL_MS: '3600000',

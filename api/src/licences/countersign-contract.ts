@@ -1,4 +1,4 @@
-import { publicJwks as publicJwksOf, type TJwsSignature, verifyContract } from '@enclave/contracts';
+import { type TJwsSignature, verifyContract } from '@enclave/contracts';
 import { eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
@@ -36,7 +36,7 @@ export async function countersignContract(
     const jws = { payload: row.jws.payload, signatures: [...row.jws.signatures, signature] };
     try {
       await verifyContract(jws, {
-        platformJwks: publicJwksOf(await deps.keys.ring()),
+        platformJwks: await deps.keys.jwks(),
         operatorJwk: key.publicJwk,
         now: at,
         checkTerm: false,

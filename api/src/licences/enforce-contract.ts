@@ -1,4 +1,4 @@
-import { ContractError, publicJwks, type TContractPayload, verifyContract } from '@enclave/contracts';
+import { ContractError, type TContractPayload, verifyContract } from '@enclave/contracts';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
@@ -107,7 +107,7 @@ async function check(deps: Deps, tx: Db, actor: TActor, use: TContractUse): Prom
   let payload: TContractPayload;
   try {
     ({ payload } = await verifyContract(row.jws, {
-      platformJwks: publicJwks(await deps.keys.ring()),
+      platformJwks: await deps.keys.jwks(),
       ...(key ? { operatorJwk: key.publicJwk } : {}),
       now,
       checkTerm: false,

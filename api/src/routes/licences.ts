@@ -1,4 +1,3 @@
-import { publicJwks } from '@enclave/contracts';
 import { z } from '@hono/zod-openapi';
 import { APPLICATION_STATUSES, OPERATIONS, type orgKeys } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
@@ -175,7 +174,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       summary: 'The platform’s contract-signing public keys, retired ones included',
       responses: { 200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.string())) }), 'JWKS') },
     }),
-    async (c) => c.json(publicJwks(await deps.keys.ring()) as { keys: Record<string, string>[] }, 200),
+    async (c) => c.json((await deps.keys.jwks()) as { keys: Record<string, string>[] }, 200),
   );
 
   app.openapi(
