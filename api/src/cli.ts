@@ -17,7 +17,7 @@ const USAGE = `enclave <command>
   start            run the API and portal (migrates, creates the admin, seeds demo data on first start)
   migrate          apply database migrations
   seed --demo      load the demo orgs, users, datasets and the operator's sandbox contract
-  worker           run sandbox executors against DATABASE_URL (more machines, more runs)
+  worker           take jobs (sandbox runs) from the queue against DATABASE_URL: more machines, more runs
   keys rotate      make a new contract-signing key; old keys stay in the JWKS to verify old contracts
   contract verify <file> --jwks <url|file> --operator-jwk <file> --log-key <verifier key|file>
                    verify a downloaded contract offline: both signatures, canonical payload, term,

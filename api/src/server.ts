@@ -15,6 +15,7 @@ import { migrateDatabase } from './db/migrate.ts';
 import type { Deps } from './deps.ts';
 import { answerClientErrors } from './http/client-errors.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
+import { createJobDispatcher } from './jobs/job-dispatcher.ts';
 import {
   type AuditKeyStore,
   createFileAuditKeyStore,
@@ -25,8 +26,8 @@ import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { DEFAULT_POLICY_SETTINGS } from './licences/policy.ts';
 import { createReadCounter } from './open/read-counter.ts';
-import { createRunDispatcher } from './sandbox/run-dispatcher.ts';
 import { createRunEvents } from './sandbox/run-events.ts';
+import { sandboxJobHandlers } from './sandbox/sandbox-jobs.ts';
 
 /** Builds the dependencies of the app from configuration and an open database. */
 export function createDeps(
@@ -101,8 +102,9 @@ export async function openConfiguredDatabase(config: TConfig): Promise<Database>
 }
 
 /**
- * Sandbox executor processes and the dispatcher that feeds them from the runs queue. `npm start`
- * runs one beside the API; `enclave worker` runs one alone, on any machine that reaches the database.
+ * The worker: a pool of executor processes and the dispatcher that feeds it every kind of job from
+ * the one queue (sandbox runs today). `npm start` runs one beside the API; `enclave worker` runs
+ * one alone, on any machine that reaches the database.
  */
 export function startSandboxWorker(deps: Deps, executors: number) {
   const pool = createExecutorPool({
@@ -110,7 +112,7 @@ export function startSandboxWorker(deps: Deps, executors: number) {
     graceMs: deps.settings.sandbox.graceMs,
     isolateMemoryMb: deps.settings.sandbox.isolateMemoryMb,
   });
-  const dispatcher = createRunDispatcher(deps, pool, {
+  const dispatcher = createJobDispatcher(deps, sandboxJobHandlers(deps, pool), {
     slots: executors,
     workerId: `${hostname()}:${process.pid}`,
     pollMs: deps.settings.sandbox.pollMs,

@@ -188,8 +188,12 @@ describe('sandbox refuses and survives', () => {
       token: s.provider.token,
       json: { reason: '撤销' },
     });
-    const { createRunDispatcher } = await import('../src/sandbox/run-dispatcher.ts');
-    const again = createRunDispatcher(t.deps, stopped.pool, { slots: 2, workerId: 'test' });
+    const { createJobDispatcher } = await import('../src/jobs/job-dispatcher.ts');
+    const { sandboxJobHandlers } = await import('../src/sandbox/sandbox-jobs.ts');
+    const again = createJobDispatcher(t.deps, sandboxJobHandlers(t.deps, stopped.pool), {
+      slots: 2,
+      workerId: 'test',
+    });
     t.sandbox!.dispatcher = again;
     await again.idle();
     const run = await t.req('GET', `/v1/sandbox/runs/${submitted.json.id}`, { token: s.op.token });

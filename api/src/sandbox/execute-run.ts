@@ -28,7 +28,7 @@ export const runActor = (run: TRunRow): TActor => ({
 const wallMsOf = (cpuMs: number) => cpuMs * 2 + 1_000;
 
 /**
- * Executes one claimed run: checks its contract again at the moment it starts, hands the script and
+ * Executes one run, as the handler of its job: checks its contract again at the moment it starts, hands the script and
  * its tables to an executor process (an aggregate run's script gets dummy tables, its releases the
  * real ones; a row run gets the real ones), charges the budget as the release asks, and records
  * what is released, what is held for review, and the audit entry with digests.
@@ -37,8 +37,23 @@ const wallMsOf = (cpuMs: number) => cpuMs * 2 + 1_000;
  * and the executor's grace after it started, whatever happened), so neither the time its outcome
  * appears nor the time the next run starts depends on how it went.
  */
-export async function executeRun(deps: Deps, pool: ExecutorPool, runId: string): Promise<void> {
-  const [run] = await deps.db.select().from(sandboxRuns).where(eq(sandboxRuns.id, runId));
+export async function executeRun(
+  deps: Deps,
+  pool: ExecutorPool,
+  runId: string,
+  workerId: string,
+): Promise<void> {
+  // Queued → running, once: a run failed or started elsewhere meanwhile is left alone.
+  const [run] = await deps.db
+    .update(sandboxRuns)
+    .set({
+      status: 'running',
+      startedAt: deps.clock.now(),
+      workerId,
+      attempts: sql`${sandboxRuns.attempts} + 1`,
+    })
+    .where(and(eq(sandboxRuns.id, runId), eq(sandboxRuns.status, 'queued')))
+    .returning();
   if (!run) return;
   const actor = runActor(run);
   let effective: Awaited<ReturnType<typeof enforceContract>>;

@@ -1,34 +1,25 @@
-import { and, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { sandboxRuns } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { runFinishEntry } from './execute-run.ts';
 
-/** Which `running` runs to fail: these ids, those of one worker, or those started before a time. */
-export type TRunsToFail = { ids: string[] } | { workerId: string } | { startedBefore: Date };
-
 /**
  * Fails runs that can no longer finish (their worker died, or their outcome could not be
- * recorded), each with its audit entry, in one transaction. Only runs still `running` change, so
- * a run that finished meanwhile keeps its outcome. Returns the ids of the runs failed.
+ * recorded), each with its audit entry, in one transaction. Only runs still queued or running
+ * change, so a run that finished meanwhile keeps its outcome. Returns the ids of the runs failed.
  */
 export async function failRuns(
   deps: Deps,
-  which: TRunsToFail,
+  ids: string[],
   error: { code: string; message: string },
 ): Promise<string[]> {
   const at = deps.clock.now();
-  const selected: SQL | undefined =
-    'ids' in which
-      ? inArray(sandboxRuns.id, which.ids)
-      : 'workerId' in which
-        ? eq(sandboxRuns.workerId, which.workerId)
-        : lt(sandboxRuns.startedAt, which.startedBefore);
   return deps.db.transaction(async (tx) => {
     const failed = await tx
       .update(sandboxRuns)
       .set({ status: 'failed', errorCode: error.code, errorMessage: error.message, finishedAt: at })
-      .where(and(eq(sandboxRuns.status, 'running'), selected))
+      .where(and(inArray(sandboxRuns.status, ['queued', 'running']), inArray(sandboxRuns.id, ids)))
       .returning();
     for (const run of failed) {
       await appendAuditEntry(

@@ -10,6 +10,7 @@ import { newId } from '../lib/ids.ts';
 import { type TContractUse, withContract } from '../licences/enforce-contract.ts';
 import { budgetPolicy } from '../licences/policy.ts';
 import { currentBudget, spendPrivacyBudget } from '../licences/privacy-budget.ts';
+import { queueRun } from './sandbox-jobs.ts';
 
 export type TSubmitRunInput = {
   script: string;
@@ -99,6 +100,7 @@ export async function submitRun(
           createdAt: at,
         })
         .returning();
+      await queueRun(tx, id, at);
       await appendAuditEntry(tx, {
         actor,
         action: 'sandbox.run_submit',
