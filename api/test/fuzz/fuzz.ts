@@ -29,8 +29,16 @@ export type TFuzzRequest = {
   body: string | Uint8Array | null;
 };
 
-/** The operations of the document, with `$ref`s resolved. */
+/** Reads first, then writes, and last the writes that end an object the others use (retire, revoke). */
+const orderOf = (op: { method: string; path: string }) =>
+  /\/(retire|revoke)$/.test(op.path) ? 2 : op.method === 'GET' ? 0 : 1;
+
+/** The operations of the document, with `$ref`s resolved, in an order that keeps the world usable. */
 export function operationsOf(doc: any): TOperation[] {
+  return operationsIn(doc).sort((a, b) => orderOf(a) - orderOf(b));
+}
+
+function operationsIn(doc: any): TOperation[] {
   const resolve = (s: TSchema): TSchema =>
     s?.$ref ? resolve(doc.components.schemas[s.$ref.split('/').pop()]) : s;
   return Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) =>
