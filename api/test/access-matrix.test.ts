@@ -327,7 +327,7 @@ const CASES: Record<string, TCase> = {
   'GET /v1/audit/alerts': { success: 200, make: () => ({ path: '/v1/audit/alerts' }) },
 };
 
-type TOperation = { method: string; path: string; access: ('anonymous' | TRole)[] };
+type TOperation = { method: string; path: string; access: ('anonymous' | TRole)[]; description: string };
 let operations: TOperation[] = [];
 
 const callerOf = (s: TSide, role: TRole): TUser => (role === 'admin' ? admin : s[role]);
@@ -347,20 +347,24 @@ const invalidRequest = (op: TOperation): TRequest => {
 describe('the role × operation matrix', () => {
   beforeAll(async () => {
     const doc = (await t.req('GET', '/v1/openapi.json')).json;
-    operations = Object.entries<Record<string, { 'x-enclave-access'?: TOperation['access'] }>>(
-      doc.paths,
-    ).flatMap(([path, ops]) =>
+    type TDocOp = { 'x-enclave-access'?: TOperation['access']; description?: string };
+    operations = Object.entries<Record<string, TDocOp>>(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({
         method: method.toUpperCase(),
         path,
         access: op['x-enclave-access'] ?? [],
+        description: String(op.description ?? ''),
       })),
     );
   });
 
-  it('covers every operation, and every operation declares who may call it', () => {
+  it('covers every operation, and every operation says what it does and who may call it', () => {
     expect(operations.length).toBeGreaterThanOrEqual(51);
-    for (const op of operations) expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
+    for (const op of operations) {
+      expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
+      // Said in words too: what it does, then who may call it.
+      expect(op.description, `${op.method} ${op.path}`).toMatch(/^[^\n]{20,}[\s\S]*\n\nAccess: /);
+    }
     expect(operations.map((o) => `${o.method} ${o.path}`).sort()).toEqual(Object.keys(CASES).sort());
   });
 

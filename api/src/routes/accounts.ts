@@ -57,6 +57,8 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/orgs',
       tags: ['accounts'],
       summary: 'Create an org (admin)',
+      description:
+        'An org is a department, company or institute; users belong to one. The name is unique. Logged as `org.create`.',
       request: { body: jsonBody(ZCreateOrgBody) },
       responses: { 201: jsonResponse(ZOrg, 'The new org'), ...problems },
     }),
@@ -73,6 +75,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/orgs',
       tags: ['accounts'],
       summary: 'List orgs (admin, regulator)',
+      description: 'Every org, oldest first.',
       responses: { 200: jsonResponse(z.object({ items: z.array(ZOrg) }), 'All orgs'), ...problems },
     }),
     async (c) => {
@@ -86,6 +89,8 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/users',
       tags: ['accounts'],
       summary: 'Create a user with one role (admin)',
+      description:
+        'A user has exactly one role (admin, provider, operator, researcher, regulator) in one org. The user signs in with tokens the admin issues. Logged as `user.create`.',
       request: { body: jsonBody(ZCreateUserBody) },
       responses: { 201: jsonResponse(ZUser, 'The new user'), ...problems },
     }),
@@ -102,6 +107,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/users',
       tags: ['accounts'],
       summary: 'List users (admin)',
+      description: 'Every user, newest first, without secrets.',
       responses: { 200: jsonResponse(z.object({ items: z.array(ZUser) }), 'All users'), ...problems },
     }),
     async (c) => {
@@ -115,6 +121,8 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/me',
       tags: ['accounts'],
       summary: 'The caller',
+      description:
+        'The user the bearer token belongs to: id, org and role. A client checks its token with it.',
       responses: { 200: jsonResponse(ZUser, 'The user behind the token'), ...problems },
     }),
     async (c) => {
@@ -128,6 +136,8 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/users/{id}/tokens',
       tags: ['accounts'],
       summary: 'Issue a token for a user (admin); returned once',
+      description:
+        'A bearer token for programs, shown once in the answer; only its SHA-256 is stored. An optional `expiresAt` ends it. Logged as `token.issue`.',
       request: { params: ZIdParam, body: jsonBody(ZIssueTokenBody) },
       responses: { 201: jsonResponse(ZIssuedToken, 'The token, shown once'), ...problems },
     }),
@@ -151,6 +161,8 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       path: '/v1/tokens/{id}/revoke',
       tags: ['accounts'],
       summary: 'Revoke a token (admin: any; others: their own)',
+      description:
+        'The token stops working at once; a later use is refused with 401 and logged. Another user’s token is a 404 to anyone but the admin.',
       request: { params: ZIdParam },
       responses: {
         200: jsonResponse(z.object({ id: z.string(), revokedAt: z.string() }), 'Revoked'),

@@ -259,6 +259,8 @@ export function registerAuditEntryRoutes(app: App, deps: Deps) {
       path: '/v1/audit/entries/{index}',
       tags: ['audit'],
       summary: 'One audit log entry with its inclusion proof (regulator, admin)',
+      description:
+        'The entry at this leaf index, and its RFC 9162 inclusion proof against the latest signed checkpoint (null while no checkpoint covers it yet).',
       request: { params: ZIndexPath },
       responses: {
         200: jsonResponse(z.object({ entry: ZAuditEntry, proof: ZEntryProof }), 'The entry'),

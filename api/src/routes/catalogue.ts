@@ -166,6 +166,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets',
       tags: ['catalogue'],
       summary: 'Register a dataset as a draft (provider)',
+      description:
+        'A catalogue entry (一本账) with its schema: columns with types, sensitivity, bounds and code lists, openness and classification. It stays a draft, visible to its provider and the admin, until submitted and approved. The slug is unique and names the dataset in paths and sandbox scripts.',
       request: { body: jsonBody(ZCreateDatasetBody) },
       responses: { 201: jsonResponse(ZDataset, 'The new draft'), ...problems },
     }),
@@ -182,6 +184,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
       summary: 'A catalogue entry',
+      description:
+        'By id or slug. Published entries for anyone; drafts and submissions only for their provider and the admin (others get 404).',
       request: { params: ZDatasetParam },
       responses: ok('The entry'),
     }),
@@ -204,6 +208,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
       summary: 'Edit a draft (provider)',
+      description: 'Fields of a draft (a rejected submission is a draft again). The slug cannot change.',
       request: { params: ZDatasetParam, body: jsonBody(ZUpdateDatasetBody) },
       responses: ok('The edited draft'),
     }),
@@ -226,6 +231,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/submit',
       tags: ['catalogue'],
       summary: 'Submit a draft for review (provider)',
+      description: 'Draft → submitted: the admin reviews it. 409 from any other state.',
       request: { params: ZDatasetParam },
       responses: ok('Submitted'),
     }),
@@ -248,6 +254,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/review',
       tags: ['catalogue'],
       summary: 'Approve (publish) or reject a submission with a reason (admin)',
+      description:
+        'Submitted → published (`approve`) or back to draft (`reject`, with a reason the provider sees). Logged with the reason.',
       request: { params: ZDatasetParam, body: jsonBody(ZReviewBody) },
       responses: ok('Published, or back to draft'),
     }),
@@ -275,6 +283,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/retire',
       tags: ['catalogue'],
       summary: 'Retire a published dataset (provider, admin)',
+      description:
+        'Published → retired: it leaves the published catalogue and the open-data API. Not undone.',
       request: { params: ZDatasetParam, body: jsonBody(ZRetireBody) },
       responses: ok('Retired'),
     }),
@@ -298,6 +308,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/feedback',
       tags: ['catalogue'],
       summary: 'File feedback on a dataset (异议反馈); anyone',
+      description:
+        'An error report, objection or request on a published dataset, with an optional contact that only the provider sees. Anyone may file it, without a token.',
       request: { params: ZDatasetParam, body: jsonBody(ZFeedbackBody) },
       responses: { 201: jsonResponse(ZFeedback, 'Filed'), ...problems },
     }),
@@ -319,6 +331,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/datasets/{id}/feedback',
       tags: ['catalogue'],
       summary: 'Feedback on a dataset: all of it for its provider, answered items for others',
+      description: 'Its provider and the admin see everything; others see answered items without contacts.',
       request: { params: ZDatasetParam },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZFeedback) }), 'Feedback'), ...problems },
     }),
@@ -338,6 +351,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/feedback/{id}/answer',
       tags: ['catalogue'],
       summary: 'Answer feedback on an own dataset (provider)',
+      description: 'The provider answers feedback on its own dataset; the answer becomes public. Once only.',
       request: {
         params: ZIdParam,
         body: jsonBody(z.strictObject({ answer: z.string().trim().min(1).max(5000) }).openapi('AnswerBody')),
@@ -364,6 +378,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       path: '/v1/catalog.jsonld',
       tags: ['catalogue'],
       summary: 'The published catalogue as DCAT (JSON-LD)',
+      description:
+        'Every published entry as a DCAT 2 `dcat:Dataset`, open ones with CSV and NDJSON distributions, licensed ones with their access rights; links are built from `ENCLAVE_PUBLIC_URL`.',
       responses: {
         200: {
           description: 'DCAT catalogue',

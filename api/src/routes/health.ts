@@ -15,6 +15,8 @@ export function registerHealthRoutes(app: App, deps: Deps) {
       path: '/v1/health',
       tags: ['platform'],
       summary: 'Liveness and database reachability',
+      description:
+        'Answers 200 when the API and its database answer, 503 (`degraded`) when the database does not. Never rate-limited, so a load balancer may poll it.',
       responses: {
         200: jsonResponse(ZHealth, 'The API and its database are up'),
         503: jsonResponse(ZHealth, 'The database cannot be reached'),

@@ -172,6 +172,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/.well-known/jwks.json',
       tags: ['contracts'],
       summary: 'The platform’s contract-signing public keys, retired ones included',
+      description:
+        'Every key that ever signed contracts, public parts only, each with `validFrom` and (retired) `validUntil`: a contract issued outside its key’s period is refused.',
       responses: { 200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.string())) }), 'JWKS') },
     }),
     async (c) => c.json((await deps.keys.jwks()) as { keys: Record<string, string>[] }, 200),
@@ -183,6 +185,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/orgs/{id}/keys',
       tags: ['contracts'],
       summary: 'Register an Ed25519 public JWK for countersigning (operator, own org)',
+      description:
+        'An Ed25519 public JWK the operator countersigns contracts with; its kid is the RFC 7638 thumbprint. Private keys and other key types are refused. Registering a known key again returns it.',
       request: {
         params: ZIdParam,
         body: jsonBody(z.strictObject({ jwk: z.unknown() }).openapi('RegisterKeyBody')),
@@ -208,6 +212,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/orgs/{id}/keys',
       tags: ['contracts'],
       summary: 'An org’s registered public keys (its own members, admin, regulator)',
+      description: 'Each key with its kid, when it was registered and when it was revoked.',
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZOrgKey) }), 'Keys'), ...problems },
     }),
@@ -247,6 +252,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/applications',
       tags: ['licences'],
       summary: 'Apply for a licence on conditional datasets (operator)',
+      description:
+        'For sandbox or joint computation on conditional datasets: datasets and columns, purpose, scenario, operations and term. Each dataset’s provider decides its part; once all approve, the platform issues the contract.',
       request: { body: jsonBody(ZCreateApplicationBody) },
       responses: { 201: jsonResponse(ZApplication, 'The application, pending'), ...problems },
     }),
@@ -272,6 +279,7 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/applications',
       tags: ['licences'],
       summary: 'Applications: an operator’s own; for a provider, the parts on its datasets',
+      description: 'Newest first, at most 500; filter by status.',
       request: { query: z.strictObject({ status: z.enum(APPLICATION_STATUSES).optional() }) },
       responses: {
         200: jsonResponse(z.object({ items: z.array(ZApplication) }), 'At most 500, newest first'),
@@ -291,6 +299,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/applications/{id}',
       tags: ['licences'],
       summary: 'One application, as the caller may see it',
+      description:
+        'An operator sees its own; a provider the application if it holds a part; the admin and regulators all. Others get 404.',
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(ZApplication, 'The application'), ...problems },
     }),
@@ -306,6 +316,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/applications/{id}/decisions',
       tags: ['licences'],
       summary: 'Approve (optionally tightening the policy) or reject the part for an own dataset (provider)',
+      description:
+        'The provider of one dataset approves its part (a `policy` may tighten minimum cell counts, rounding, budget and dominance, never loosen them) or rejects it with a reason. When the last part is approved the contract is issued, signed by the platform and logged with its payload digest.',
       request: { params: ZIdParam, body: jsonBody(ZDecisionBody) },
       responses: {
         200: jsonResponse(
@@ -329,6 +341,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/contracts',
       tags: ['contracts'],
       summary: 'Contracts the caller is party to (regulators and the admin: all)',
+      description:
+        'Newest first, at most 500, with their state (awaiting countersignature, active, expired, revoked).',
       responses: {
         200: jsonResponse(z.object({ items: z.array(ZContract) }), 'At most 500, newest first'),
         ...problems,
@@ -346,6 +360,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/contracts/{id}',
       tags: ['contracts'],
       summary: 'A contract and its JWS, for the parties',
+      description:
+        'The signed JWS and its decoded payload, with `transparency`: the log entry of its issue, a signed checkpoint and the inclusion proof, for `enclave contract verify`.',
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(ZContract, 'The contract'), ...problems },
     }),
@@ -362,6 +378,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/contracts/{id}/budget',
       tags: ['contracts'],
       summary: 'The contract’s privacy budget: epsilon granted, spent, remaining (parties)',
+      description:
+        'The current period of the differential-privacy budget: granted, spent and remaining epsilon, and the dominance rule.',
       request: { params: ZIdParam },
       responses: {
         200: jsonResponse(
@@ -440,6 +458,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       path: '/v1/contracts/{id}/revoke',
       tags: ['contracts'],
       summary: 'Revoke a contract with a reason (a provider of its data, or the admin)',
+      description:
+        'The contract stops at once: sessions and runs under it are refused with CONTRACT_REVOKED. Logged with the reason. Not undone.',
       request: {
         params: ZIdParam,
         body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(2000) }).openapi('RevokeBody')),
@@ -466,6 +486,8 @@ export function registerLicenceRoutes(app: App, deps: Deps) {
       tags: ['contracts'],
       summary:
         'Check, without using it, that the contract permits an operation on datasets and columns (operator)',
+      description:
+        'Answers the effective policy if the operation is permitted on those datasets and columns now, or the refusal with its code; the refusal is logged. Uses nothing of the day’s runs.',
       request: {
         params: ZIdParam,
         body: jsonBody(

@@ -162,6 +162,8 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       path: '/v1/sandbox/sessions',
       tags: ['sandbox'],
       summary: 'Open a sandbox session under an active contract (operator)',
+      description:
+        'A session groups runs under one active contract that licenses `sandbox`; the contract is checked now and again at every run.',
       request: {
         body: jsonBody(z.strictObject({ contractId: z.string().max(64) }).openapi('OpenSessionBody')),
       },
@@ -193,6 +195,8 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       path: '/v1/sandbox/sessions/{id}/runs',
       tags: ['sandbox'],
       summary: 'Submit a script to run on dummy or real data (operator)',
+      description:
+        'Queues a script (202). `target: dummy` runs on tables made from the schema and spends nothing; `real` takes one of the day’s runs and privacy budget. `kind: aggregate` (default) releases aggregates at once under disclosure control; `rows` holds everything for the providers’ review. See sandbox/README.md.',
       request: { params: ZIdParam, body: jsonBody(ZSubmitRunBody) },
       responses: { 202: jsonResponse(ZRun, 'Queued'), ...problems },
     }),
@@ -216,6 +220,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       path: '/v1/sandbox/sessions/{id}/runs',
       tags: ['sandbox'],
       summary: 'Runs of a session, newest first (operator)',
+      description: 'Newest first, at most 200, as `GET /v1/sandbox/runs/{id}` shows each.',
       request: { params: ZIdParam },
       responses: { 200: jsonResponse(z.object({ items: z.array(ZRun) }), 'At most 200'), ...problems },
     }),
@@ -252,6 +257,8 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       path: '/v1/reviews',
       tags: ['sandbox'],
       summary: 'Row runs that read the provider’s data and wait for its review (人工审核)',
+      description:
+        'Held row runs on this provider’s data that it has not decided yet: the script, what it touched, the held output and the automatic disclosure findings.',
       responses: { 200: jsonResponse(z.object({ items: z.array(ZReview) }), 'At most 200'), ...problems },
     }),
     async (c) => {
@@ -285,6 +292,8 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       tags: ['sandbox'],
       summary:
         'Approve or reject a held run, with a reason (provider); it is released once every provider whose data it read approved',
+      description:
+        '`approve` (reason optional) or `reject` (reason required). A rejection gives the run’s reserved epsilon back to the budget. Logged with the reason.',
       request: {
         params: ZIdParam,
         body: jsonBody(
