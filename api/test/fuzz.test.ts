@@ -15,7 +15,7 @@ let w: TWorld;
 let operations: TOperation[];
 let secrets: string[];
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ sandbox: 1 });
   w = await buildWorld(t);
   operations = operationsOf((await t.req('GET', '/v1/openapi.json')).json);
   secrets = [t.adminToken, t.deps.settings.sandbox.noiseSecretHex];

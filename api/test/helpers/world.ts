@@ -31,8 +31,8 @@ const side = async (t: TestApp): Promise<TSide> => ({
 
 /**
  * A small platform in use: two sides of users in every role; side A's open dataset with rows, its
- * restricted dataset under an active contract with an open sandbox session and a queued run, and a
- * signed checkpoint of the audit log.
+ * restricted dataset under an active contract with an open sandbox session and a run (finished if
+ * the app runs workers, else queued), and a signed checkpoint of the audit log.
  */
 export async function buildWorld(t: TestApp): Promise<TWorld> {
   const me = await t.req('GET', '/v1/me', { token: t.adminToken });
@@ -49,6 +49,8 @@ export async function buildWorld(t: TestApp): Promise<TWorld> {
     json: { script: 'return 1', target: 'dummy' },
   });
   if (queued.status !== 202) throw new Error(`run: ${queued.text}`);
+  // Finished when the app runs workers, so a long poll on it answers at once.
+  await t.sandbox?.dispatcher.idle();
   const checkpoint = await t.req('POST', '/v1/audit/checkpoints', { token: t.adminToken });
   if (checkpoint.status !== 201) throw new Error(`checkpoint: ${checkpoint.text}`);
   return {
