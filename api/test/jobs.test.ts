@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../src/db/schema/index.ts';
 import { createJobDispatcher, type TJobHandler } from '../src/jobs/job-dispatcher.ts';
 import { claimJob, enqueueJob, reclaimJobs, renewLeases, workerLockKey } from '../src/jobs/job-queue.ts';
+import { failRuns } from '../src/sandbox/fail-runs.ts';
+import { sandboxSession } from './helpers/sandbox.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
-let now = new Date('2026-12-01T00:00:00Z');
+let now = new Date();
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp({ clock: { now: () => now } });
@@ -96,5 +98,27 @@ describe('the job dispatcher', () => {
     } finally {
       await dispatcher.stop();
     }
+  });
+});
+
+describe('a sandbox run whose worker died', () => {
+  it('fails a held row run no sooner than its outcome would have shown', async () => {
+    const s = await sandboxSession(t);
+    const submitted = await t.req('POST', `/v1/sandbox/sessions/${s.sessionId}/runs`, {
+      token: s.op.token,
+      json: { script: 'return 1', target: 'real', kind: 'rows', cpuMs: 50 },
+    });
+    expect(submitted.status).toBe(202);
+    const id = submitted.json.id as string;
+    expect(await failRuns(t.deps, [id], { code: 'SANDBOX_CRASHED', message: 'the worker stopped' })).toEqual([
+      id,
+    ]);
+    const seen = async () => (await t.req('GET', `/v1/sandbox/runs/${id}`, { token: s.op.token })).json;
+    // Its hold: the wall limit of 50 ms of CPU (1.1 s) and the executor's grace (5 s).
+    expect(await seen()).toMatchObject({ status: 'running', errorCode: null });
+    now = new Date(now.getTime() + 6_000);
+    expect((await seen()).status).toBe('running');
+    now = new Date(now.getTime() + 200);
+    expect(await seen()).toMatchObject({ status: 'failed', errorCode: null, logs: null });
   });
 });

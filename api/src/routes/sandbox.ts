@@ -5,6 +5,7 @@ import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
 import { decideReview, listReviews } from '../sandbox/decide-review.ts';
+import { isHeldRun } from '../sandbox/execute-run.ts';
 import { openSession } from '../sandbox/open-session.ts';
 import { listSessionRuns, type TRunRow, waitForRun } from '../sandbox/read-runs.ts';
 import { submitRun } from '../sandbox/submit-run.ts';
@@ -52,8 +53,6 @@ const ZRun = z
 
 const HOLD_REASON =
   'a row run reads real rows, so everything it produces waits until every provider whose data it read has reviewed it';
-
-const isHeldRun = (r: TRunRow) => r.target === 'real' && r.kind === 'rows';
 
 /**
  * A run as its operator sees it. A row run on real data shows no error text, logs or usage (a

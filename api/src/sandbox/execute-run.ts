@@ -27,6 +27,13 @@ export const runActor = (run: TRunRow): TActor => ({
 /** A run's wall-clock limit: twice its CPU limit and a second more. */
 const wallMsOf = (cpuMs: number) => cpuMs * 2 + 1_000;
 
+/** A row run on real data: everything it produces, failure included, is held. */
+export const isHeldRun = (r: Pick<TRunRow, 'target' | 'kind'>) => r.target === 'real' && r.kind === 'rows';
+
+/** When a held run's outcome may show: its start, its wall limit and the executor's grace. */
+export const heldUntil = (startedAt: Date, cpuMs: number, graceMs: number) =>
+  new Date(startedAt.getTime() + wallMsOf(cpuMs) + graceMs);
+
 /**
  * Executes one run, as the handler of its job: checks its contract again at the moment it starts, hands the script and
  * its tables to an executor process (an aggregate run's script gets dummy tables, its releases the
@@ -105,7 +112,7 @@ export async function executeRun(
     wallMs: wallMsOf(cpuMs),
     maxResultBytes: p.maxResultBytes,
   };
-  const isHeld = isReal && run.kind === 'rows';
+  const isHeld = isHeldRun(run);
   const executed = await pool.run({
     runId: run.id,
     script: run.script,
@@ -125,7 +132,9 @@ export async function executeRun(
   // Its tables loaded, the script started: from then on, nothing it does moves when a held run shows.
   const startedAt = executed.handedAt === undefined ? run.startedAt : new Date(executed.handedAt);
   const holdMs = limits.wallMs + deps.settings.sandbox.graceMs;
-  const visibleAt = isHeld ? new Date((startedAt ?? deps.clock.now()).getTime() + holdMs) : null;
+  const visibleAt = isHeld
+    ? heldUntil(startedAt ?? deps.clock.now(), cpuMs, deps.settings.sandbox.graceMs)
+    : null;
   const shape =
     output.ok && output.aggregates.length > 0
       ? aggregateShapeOf(output.aggregates)

@@ -1,8 +1,8 @@
-import { and, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import { sandboxRuns } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { runFinishEntry } from './execute-run.ts';
+import { heldUntil, isHeldRun, runFinishEntry } from './execute-run.ts';
 
 /**
  * Fails runs that can no longer finish (their worker died, or their outcome could not be
@@ -16,12 +16,26 @@ export async function failRuns(
 ): Promise<string[]> {
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const failed = await tx
-      .update(sandboxRuns)
-      .set({ status: 'failed', errorCode: error.code, errorMessage: error.message, finishedAt: at })
+    const runs = await tx
+      .select()
+      .from(sandboxRuns)
       .where(and(inArray(sandboxRuns.status, ['queued', 'running']), inArray(sandboxRuns.id, ids)))
-      .returning();
-    for (const run of failed) {
+      .for('update');
+    for (const run of runs) {
+      // A held run's failure shows no sooner than its outcome would have: the moment says nothing.
+      const visibleAt = isHeldRun(run)
+        ? heldUntil(run.startedAt ?? at, run.cpuMs ?? 0, deps.settings.sandbox.graceMs)
+        : null;
+      await tx
+        .update(sandboxRuns)
+        .set({
+          status: 'failed',
+          errorCode: error.code,
+          errorMessage: error.message,
+          finishedAt: at,
+          visibleAt,
+        })
+        .where(eq(sandboxRuns.id, run.id));
       await appendAuditEntry(
         tx,
         runFinishEntry(run, 'failed', at, {
@@ -31,6 +45,6 @@ export async function failRuns(
         }),
       );
     }
-    return failed.map((r) => r.id);
+    return runs.map((r) => r.id);
   });
 }
