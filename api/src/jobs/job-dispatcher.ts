@@ -131,7 +131,6 @@ export function createJobDispatcher(
 
   const reap = async () => {
     try {
-      if (active > 0) await renewLeases(deps, workerId, leaseMs);
       const failed = await reclaimJobs(deps, isLost);
       for (const job of failed) {
         await handlers[job.kind]?.fail(job, {
