@@ -61,3 +61,54 @@ describe('requests the HTTP parser refuses', () => {
     expect(JSON.parse(res.body).code).toBe('MALFORMED_REQUEST');
   });
 });
+
+describe('inputs that once answered 500', () => {
+  const asAdmin = (json: unknown, headers: Record<string, string> = {}) =>
+    t.req('POST', '/v1/orgs', { token: t.adminToken, json, headers });
+
+  it('refuses NUL and unpaired surrogates in a body, a query or a path, naming where', async () => {
+    for (const body of ['{"name":"a\\u0000b"}', '{"name":"\\ud800"}', '{"name":"x","\\udfff":1}']) {
+      const res = await asAdmin(body);
+      expect(res.status, body).toBe(400);
+      expect(res.json.errors[0].path).toMatch(/^body\./);
+      expect(res.json.errors[0].message).toMatch(/NUL|surrogate/);
+    }
+    const query = await t.req('GET', '/v1/datasets?q=%00');
+    expect(query.status).toBe(400);
+    expect(query.json.errors[0].path).toBe('query.q');
+    const path = await t.req('GET', '/v1/datasets/a%00b');
+    expect(path.status).toBe(400);
+    expect(path.json.errors[0].path).toBe('params.id');
+  });
+
+  it('refuses JSON nested deeper than any route reads', async () => {
+    const deep = `{"name":"x","nameEn":${'['.repeat(100)}${']'.repeat(100)}}`;
+    const res = await asAdmin(deep);
+    expect(res.status).toBe(400);
+    expect(res.json.errors[0].message).toMatch(/deeper than 64/);
+  });
+
+  it('answers a body of another content type with 415, and none at all with 400', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+      const res = await t.req('POST', '/v1/orgs', {
+        token: t.adminToken,
+        body: 'name=x',
+        headers: { 'content-type': type },
+      });
+      expect(res.status, type).toBe(415);
+      expect(res.json.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+    const none = await t.req('POST', '/v1/orgs', { token: t.adminToken });
+    expect(none.status).toBe(400);
+  });
+
+  it('refuses instants outside 1970–9999 as invalid', async () => {
+    for (const to of ['0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '1969-12-31T23:59:59Z']) {
+      const res = await t.req('GET', `/v1/audit/alerts?to=${encodeURIComponent(to)}`, {
+        token: t.adminToken,
+      });
+      expect(res.status, to).toBe(400);
+      expect(res.json.code).toBe('VALIDATION_FAILED');
+    }
+  });
+});
