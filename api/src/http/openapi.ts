@@ -60,11 +60,14 @@ export const ZInstant = z.iso
     return t >= MIN_INSTANT && t <= MAX_INSTANT;
   }, 'must lie between 1970 and 9999');
 
+/** The shape of every id the platform makes (`newId`): a prefix, an underscore, base-36. */
+export const ID_PATTERN = /^[a-z]+_[0-9a-z]+$/;
+
 export const ZIdParam = z.object({
   id: z
     .string()
     .max(64)
-    .regex(/^[a-z]+_[0-9a-z]+$/, 'not an id')
+    .regex(ID_PATTERN, 'not an id')
     .openapi({ param: { name: 'id', in: 'path' } }),
 });
 

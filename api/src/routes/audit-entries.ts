@@ -21,7 +21,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
 import { defineRoute } from '../http/access.ts';
 import type { App, AppEnv } from '../http/env.ts';
-import { jsonResponse, problems, registerRawRoute, ZInstant } from '../http/openapi.ts';
+import { ID_PATTERN, jsonResponse, problems, registerRawRoute, ZInstant } from '../http/openapi.ts';
 import { problemResponse, toAppError } from '../http/problem.ts';
 
 const HOUR_MS = 3_600_000;
@@ -40,11 +40,7 @@ const instantParam = (description: string) =>
   ZInstant.transform((s) => new Date(s)).openapi({ type: 'string', format: 'date-time', description });
 
 const idParam = (description: string) =>
-  z
-    .string()
-    .max(64)
-    .regex(/^[a-z]+_[0-9a-z]+$/, 'not an id')
-    .openapi({ description });
+  z.string().max(64).regex(ID_PATTERN, 'not an id').openapi({ description });
 
 /** Filters shared by the list and the export; times half-open, from ≤ at < to. */
 const filterParams = {
