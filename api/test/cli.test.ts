@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from './helpers/api-process.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
@@ -39,26 +40,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
-async function start(): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'start'], { env: { ...process.env, ...env } });
-  let out = '';
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)[\s\S]*admin token/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-  return { child, url, out: () => out };
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
+const start = () => startApi(env);
 
 describe('enclave command line', () => {
   it('migrates, then starts with an admin token file and demo data, and keeps them across restarts', async () => {
@@ -82,7 +64,7 @@ describe('enclave command line', () => {
     expect(statSync(join(env.DATA_DIR!, 'signing-keys.json')).mode & 0o777).toBe(0o600);
     const jwks = await (await fetch(`${first.url}/.well-known/jwks.json`)).json();
     expect(jwks.keys).toHaveLength(1);
-    expect(await stop(first.child)).toBe(0);
+    expect(await first.stop()).toBe(0);
 
     const second = await start();
     expect(second.out()).not.toContain('admin token written to');
@@ -111,7 +93,7 @@ describe('enclave command line', () => {
     const refused = await audit(wrongKey);
     expect(refused.code).toBe(1);
     expect(refused.out).toContain('NOT VERIFIED');
-    await stop(second.child);
+    await second.stop();
 
     const seeded = await run(['seed', '--demo']);
     expect(seeded.code, seeded.out).toBe(0);

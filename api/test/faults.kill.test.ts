@@ -5,10 +5,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, rowsOf } from '../src/db/client.ts';
 import type { TDemoToken } from '../src/demo/demo-tokens.ts';
-import { type ApiProcess, startApi } from './faults/api-process.ts';
 import { auditWitness } from './faults/audit-witness.ts';
 import { csvRows, gatedCsv } from './faults/gated-upload.ts';
 import { retrying } from './faults/retrying.ts';
+import { type ApiProcess, startApi } from './helpers/api-process.ts';
 import { datasetBody } from './helpers/datasets.ts';
 import { createTestDatabase } from './helpers/test-app.ts';
 
