@@ -83,3 +83,17 @@ export function watchPeak(pid: number) {
     return peak;
   };
 }
+
+/** A JSON call to a running API as the holder of `token`; throws with the answer on a non-2xx. */
+export const apiCaller =
+  (base: string) =>
+  async (method: string, path: string, token: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };

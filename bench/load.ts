@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 // @ts-expect-error autocannon ships no type declarations; the part used here is typed below.
 import autocannonUntyped from 'autocannon';
-import { freshServerDatabase, percentile, startApi, time } from './lib.ts';
+import { apiCaller, freshServerDatabase, percentile, startApi, time } from './lib.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10);
 const DURATION_S = Number(process.env.BENCH_LOAD_SECONDS ?? 8);
@@ -198,16 +198,7 @@ export async function benchLoad() {
     token: string;
   }[];
   const tokenOf = (role: string) => tokens.find((t) => t.role === role)!.token;
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const call = apiCaller(api.url);
   let bare: Awaited<ReturnType<typeof startBareServer>> | null = null;
   try {
     const catalogue = await call('GET', '/v1/datasets?limit=100', TOKEN);

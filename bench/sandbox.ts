@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { countersignContract, generateSigningKey } from '@enclave/contracts';
 import { dummyTable, executeRun, type TTable } from '@enclave/sandbox';
-import { freshServerDatabase, percentile, rssMiB, startApi, time } from './lib.ts';
+import { apiCaller, freshServerDatabase, percentile, rssMiB, startApi, time } from './lib.ts';
 import { benchUtility } from './utility.ts';
 
 const SCALES = (process.env.BENCH_SANDBOX_ROWS ?? '1000000,10000000').split(',').map(Number);
@@ -82,16 +82,9 @@ async function measureScale(rows: number, isLarge: boolean) {
     SANDBOX_EXECUTORS: '2',
     SANDBOX_ISOLATE_MEMORY_MB: '1024',
   });
-  const call = async (method: string, path: string, body?: unknown, token = TOKEN) => {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = await res.json();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const request = apiCaller(api.url);
+  const call = (method: string, path: string, body?: unknown, token = TOKEN) =>
+    request(method, path, token, body);
   const userIn = async (role: string, name: string) => {
     const org = await call('POST', '/v1/orgs', { name });
     const user = await call('POST', '/v1/users', { orgId: org.id, name, role });
