@@ -3,6 +3,7 @@ import { benchAudit } from './audit.ts';
 import { benchContracts } from './contracts.ts';
 import { benchFoundation } from './foundation.ts';
 import { benchLoad } from './load.ts';
+import { benchMpc } from './mpc.ts';
 import { benchSandbox } from './sandbox.ts';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -11,6 +12,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   sandbox: benchSandbox,
   audit: benchAudit,
   load: benchLoad,
+  mpc: benchMpc,
 };
 
 /**

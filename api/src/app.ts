@@ -17,6 +17,7 @@ import { registerCatalogueRoutes } from './routes/catalogue.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerLicenceRoutes } from './routes/licences.ts';
+import { registerMpcRoutes } from './routes/mpc.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
 
@@ -43,6 +44,7 @@ export function createApp(deps: Deps): App {
   registerOpenDataRoutes(app, deps);
   registerLicenceRoutes(app, deps);
   registerSandboxRoutes(app, deps);
+  registerMpcRoutes(app, deps);
   registerAuditLogRoutes(app, deps);
   registerAuditEntryRoutes(app, deps);
 

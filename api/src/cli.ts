@@ -6,11 +6,29 @@ import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
 import { verifyAuditLog } from './commands/audit-verify.ts';
 import { verifyContractCommand } from './commands/contract-verify.ts';
 import { rotateSigningKey } from './commands/keys-rotate.ts';
+import { mpcPsi } from './commands/mpc-psi.ts';
+import { errorLine, mpcKeys, mpcScore, type TCliIo, UsageError } from './commands/mpc-score.ts';
 import { parseConfig } from './config.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { seedDemo } from './demo/seed-demo.ts';
 import { createPublicKeyStore } from './keys/key-store.ts';
 import { createDeps, openConfiguredDatabase, startSandboxWorker, startServer } from './server.ts';
+
+const MPC_USAGE = `  mpc keys --param-set ckks-8192|ckks-16384 [--relin] --out <dir> [--force]
+                   make the operator's CKKS keys: he-secret-key.bin (mode 0600; it never leaves <dir>),
+                   with --relin (ckks-16384) he-relin-keys.bin for a polynomial model, and he-keys.json
+  mpc score --url <base> --contract <id> --dataset <id|slug> --group-by <col>
+            --feature mean|sum:<col>[:<min>:<max>] ... --weights <w1,w2,…> --bias <b>
+            [--polynomial <c0,c1[,c2[,c3]]>] --keys <dir> [--token <t>]
+                   score a model encrypted with your key (one weight per --feature, in order) on each
+                   group's protected aggregates; prints each released group's label, count and
+                   decrypted score, as JSON
+  mpc psi --url <base> --contract <id> --dataset <id|slug> --id-column <col> --ids <file>
+          [--ids-column <name>] [--group-by <col>] [--measure mean|sum:<col>[:<min>:<max>] ...] [--token <t>]
+                   private join: protected counts (and measures) of the dataset's rows whose <col> is
+                   one of your identifiers (one a line, or the column <name> of a CSV with a header),
+                   which leave this machine only hashed and blinded; prints the result as JSON
+                   (score and psi take the operator's token from --token or ENCLAVE_TOKEN)`;
 
 const USAGE = `enclave <command>
 
@@ -27,6 +45,7 @@ const USAGE = `enclave <command>
                    re-derive the audit log's Merkle root from its entries, check the signed
                    checkpoint and that it extends the one kept in <file> (then kept there for next
                    time); a regulator's token comes from --token or ENCLAVE_TOKEN
+${MPC_USAGE}
 
 Configuration comes from the environment: PORT, HOST, DATA_DIR, DATABASE_URL, ENCLAVE_BOOTSTRAP_TOKEN.`;
 
@@ -182,6 +201,34 @@ async function main(argv: string[]) {
       });
       for (const line of result.lines) console.log(line);
       process.exitCode = result.ok ? 0 : 1;
+      return;
+    }
+    case 'mpc': {
+      const [sub, ...args] = rest;
+      const commands = { keys: mpcKeys, score: mpcScore, psi: mpcPsi };
+      const run = commands[sub as keyof typeof commands];
+      if (!run || args.includes('--help')) {
+        const isHelp = sub === 'help' || sub === '--help' || args.includes('--help');
+        (isHelp ? console.log : console.error)(`enclave mpc <keys|score|psi>\n\n${MPC_USAGE}`);
+        process.exitCode = isHelp ? 0 : 2;
+        return;
+      }
+      const io: TCliIo = {
+        out: (text) => process.stdout.write(text),
+        err: (line) => console.error(line),
+        env: process.env,
+      };
+      try {
+        process.exitCode = await run(args, io);
+      } catch (err) {
+        if (err instanceof UsageError) {
+          console.error(`enclave mpc ${sub}: ${err.message}\n\n${MPC_USAGE}`);
+          process.exitCode = 2;
+        } else {
+          console.error(errorLine(err));
+          process.exitCode = 1;
+        }
+      }
       return;
     }
     default:

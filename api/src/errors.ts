@@ -32,7 +32,10 @@ export type TErrorCode =
   | 'BUDGET_EXHAUSTED'
   | 'AUDIT_BAD_RANGE'
   | 'AUDIT_SIZE_BEYOND_LOG'
-  | 'AUDIT_LOG_INCONSISTENT';
+  | 'AUDIT_LOG_INCONSISTENT'
+  | 'MPC_INPUT_INVALID'
+  | 'MPC_KEYS_MISSING'
+  | 'MPC_NOT_RELEASABLE';
 
 /** The one table from error code to HTTP status. */
 export const codeToStatus = {
@@ -69,6 +72,9 @@ export const codeToStatus = {
   AUDIT_BAD_RANGE: 400,
   AUDIT_SIZE_BEYOND_LOG: 400,
   AUDIT_LOG_INCONSISTENT: 500,
+  MPC_INPUT_INVALID: 422,
+  MPC_KEYS_MISSING: 409,
+  MPC_NOT_RELEASABLE: 422,
 } as const satisfies Record<TErrorCode, number>;
 
 export type TFieldError = { path: string; message: string };

@@ -1,4 +1,5 @@
 import { ContractError, type TContractErrorCode } from '@enclave/contracts';
+import { MpcError, type TMpcErrorCode } from '@enclave/mpc';
 import { MerkleError, type TMerkleErrorCode } from './audit/merkle.ts';
 import { AppError, type TErrorCode } from './errors.ts';
 
@@ -35,10 +36,24 @@ const MERKLE: Record<TMerkleErrorCode, TErrorCode> = {
   MERKLE_ROOT_MISMATCH: 'AUDIT_LOG_INCONSISTENT',
 };
 
+const MPC: Record<TMpcErrorCode, TErrorCode> = {
+  MPC_PARAMS_UNKNOWN: 'VALIDATION_FAILED',
+  MPC_BYTES_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  MPC_BYTES_MALFORMED: 'MPC_INPUT_INVALID',
+  MPC_BYTES_COMPRESSED: 'MPC_INPUT_INVALID',
+  MPC_BYTES_INVALID: 'MPC_INPUT_INVALID',
+  MPC_POINT_INVALID: 'MPC_INPUT_INVALID',
+  MPC_INPUT_INVALID: 'MPC_INPUT_INVALID',
+  MPC_KEYS_MISSING: 'MPC_KEYS_MISSING',
+  MPC_WORKER_FAILED: 'INTERNAL',
+};
+
 /** The API error for a library's error, or null when it is not one the table knows. */
 export function apiErrorOf(err: unknown): AppError | null {
   if (err instanceof ContractError && CONTRACT[err.code] !== 'INTERNAL')
     return new AppError(CONTRACT[err.code], err.message, { reason: err.code });
+  if (err instanceof MpcError && MPC[err.code] !== 'INTERNAL')
+    return new AppError(MPC[err.code], err.message, { reason: err.code });
   if (err instanceof MerkleError) return new AppError(MERKLE[err.code], err.message, { reason: err.code });
   return null;
 }

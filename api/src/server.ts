@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseKeyRing } from '@enclave/contracts';
+import { createMpcPool } from '@enclave/mpc';
 import { createExecutorPool } from '@enclave/sandbox';
 import { serve } from '@hono/node-server';
 import { bootstrapAdmin } from './accounts/bootstrap-admin.ts';
@@ -25,6 +26,7 @@ import { createFileKeyStore, createMemoryKeyStore, type KeyStore } from './keys/
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { DEFAULT_POLICY_SETTINGS } from './licences/policy.ts';
+import { mpcJobHandlers } from './mpc/mpc-jobs.ts';
 import { createReadCounter } from './open/read-counter.ts';
 import { createRunEvents } from './sandbox/run-events.ts';
 import { sandboxJobHandlers } from './sandbox/sandbox-jobs.ts';
@@ -101,6 +103,9 @@ export async function openConfiguredDatabase(config: TConfig): Promise<Database>
   return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
 }
 
+/** Resident memory past which a joint-computation worker is recycled: SEAL's heap never shrinks. */
+export const MPC_RSS_LIMIT_BYTES = 1024 ** 3;
+
 /**
  * The worker: a pool of executor processes and the dispatcher that feeds it every kind of job from
  * the one queue (sandbox runs today). `npm start` runs one beside the API; `enclave worker` runs
@@ -112,7 +117,13 @@ export function startSandboxWorker(deps: Deps, executors: number) {
     graceMs: deps.settings.sandbox.graceMs,
     isolateMemoryMb: deps.settings.sandbox.isolateMemoryMb,
   });
-  const dispatcher = createJobDispatcher(deps, sandboxJobHandlers(deps, pool), {
+  // Joint computations: SEAL and curve arithmetic in processes of their own, at most one per core.
+  const mpc = createMpcPool({
+    size: Math.min(executors, availableParallelism()),
+    rssLimitBytes: MPC_RSS_LIMIT_BYTES,
+  });
+  const handlers = { ...sandboxJobHandlers(deps, pool), ...mpcJobHandlers(deps, mpc) };
+  const dispatcher = createJobDispatcher(deps, handlers, {
     slots: executors,
     workerId: `${hostname()}:${process.pid}`,
     pollMs: deps.settings.sandbox.pollMs,
@@ -124,10 +135,12 @@ export function startSandboxWorker(deps: Deps, executors: number) {
   return {
     dispatcher,
     pool,
+    mpc,
     async stop() {
       await (await unlisten)();
       await dispatcher.stop();
       await pool.close();
+      await mpc.close();
     },
   };
 }

@@ -1,9 +1,10 @@
 import { countersignContract, generateSigningKey } from '@enclave/contracts';
+import { answerPsi, createHeKeys, encryptModel, startPsi, type THeKeys } from '@enclave/mpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type TRole } from '../src/db/schema/index.ts';
-import { datasetBody, publishDataset } from './helpers/datasets.ts';
+import { datasetBody, publishDataset, uploadData } from './helpers/datasets.ts';
 import { activeContract, apply } from './helpers/licences.ts';
-import { runScript } from './helpers/sandbox.ts';
+import { runScript, socialRows } from './helpers/sandbox.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 import { buildWorld, type TSide, type TUser, type TWorld } from './helpers/world.ts';
 
@@ -14,7 +15,12 @@ import { buildWorld, type TSide, type TUser, type TWorld } from './helpers/world
  * fail validation, so a 401 or 403 also shows that access is decided before the input is read.
  */
 
-type TRequest = { path: string; json?: unknown; body?: string; headers?: Record<string, string> };
+type TRequest = {
+  path: string;
+  json?: unknown;
+  body?: string | Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+};
 /** What an admitted caller sends (building fresh objects of side A when the call changes them). */
 type TCase = {
   success: number;
@@ -31,12 +37,61 @@ let A: TSide;
 let B: TSide;
 let admin: TUser;
 let fx: TWorld;
+/** Side A's joint-computation fixtures: a contract licensing he and psi on loaded rows, keys, sessions. */
+let mpc: {
+  contractId: string;
+  datasetId: string;
+  keys: THeKeys;
+  keys16: THeKeys;
+  heSession: string;
+  heSession16: string;
+  modelId: string;
+  computationId: string;
+  psiSession: string;
+};
 
 beforeAll(async () => {
   t = await createTestApp({ sandbox: 1, graceMs: 100 });
   fx = await buildWorld(t);
   ({ A, B, admin } = fx);
-}, 120_000);
+  const c = await activeContract(t, {
+    op: A.operator,
+    provider: A.provider,
+    columns: ['person_id', 'district', 'wage_base'],
+    application: { operations: ['he', 'psi'] },
+  });
+  const rows = socialRows();
+  const csv = `person_id,district,wage_base,birth_year\n${rows.map((r) => `${r.person_id},${r.district},${r.wage_base},${r.birth_year}`).join('\n')}\n`;
+  created(await uploadData(t, A.provider.token, c.datasetId, csv));
+  const keys = await createHeKeys('ckks-8192');
+  const keys16 = await createHeKeys('ckks-16384', { relin: true });
+  const open = async (paramSet: string) =>
+    created(
+      await t.req('POST', '/v1/mpc/he/sessions', {
+        token: A.operator.token,
+        json: { contractId: c.contractId, paramSet },
+      }),
+    ).id as string;
+  const heSession = await open('ckks-8192');
+  mpc = {
+    contractId: c.contractId,
+    datasetId: c.datasetId,
+    keys,
+    keys16,
+    heSession,
+    heSession16: await open('ckks-16384'),
+    modelId: '',
+    computationId: '',
+    psiSession: '',
+  };
+  mpc.modelId = (await heModel()).id;
+  mpc.computationId = created(
+    await t.req('POST', '/v1/mpc/he/aggregate', { token: A.operator.token, json: scoreBody() }),
+    202,
+  ).id;
+  mpc.psiSession = await readyPsiSession();
+  await t.sandbox!.dispatcher.idle();
+}, 180_000);
 afterAll(() => t.close());
 
 const uniq = () => Math.random().toString(36).slice(2, 8);
@@ -67,6 +122,41 @@ const heldRun = async () => {
   });
   if (run?.status !== 'pending_review') throw new Error(`fixture: ${JSON.stringify(run)}`);
   return run.id as string;
+};
+const octets = (body: Uint8Array) => ({
+  body: body as Uint8Array<ArrayBuffer>,
+  headers: { 'content-type': 'application/octet-stream' },
+});
+const heModel = async () =>
+  created(
+    await t.req('POST', `/v1/mpc/he/sessions/${mpc.heSession}/models`, {
+      token: A.operator.token,
+      ...octets(await encryptModel(mpc.keys, [1], 0)),
+    }),
+  );
+const scoreBody = () => ({
+  sessionId: mpc.heSession,
+  modelId: mpc.modelId,
+  dataset: mpc.datasetId,
+  groupBy: 'district',
+  features: [{ statistic: 'mean', column: 'wage_base' }],
+});
+const psiBody = () => ({ contractId: mpc.contractId, dataset: mpc.datasetId, identifierColumn: 'person_id' });
+/** A join session of side A whose platform points are ready. */
+const readyPsiSession = async () => {
+  const id = created(
+    await t.req('POST', '/v1/mpc/psi/sessions', { token: A.operator.token, json: psiBody() }),
+    202,
+  ).id as string;
+  await t.sandbox!.dispatcher.idle();
+  return id;
+};
+const joinBody = async (session: string) => {
+  const res = await t.app.request(`/v1/mpc/psi/sessions/${session}/points`, {
+    headers: { authorization: `Bearer ${A.operator.token}` },
+  });
+  const points = new Uint8Array(await res.arrayBuffer());
+  return answerPsi(await startPsi(['a', 'b']), points);
 };
 const checkpointSize = async () => Number((await t.req('GET', '/v1/audit/checkpoint')).text.split('\n')[1]);
 
@@ -325,6 +415,69 @@ const CASES: Record<string, TCase> = {
   },
   'GET /v1/audit/export': { success: 200, make: () => ({ path: '/v1/audit/export' }) },
   'GET /v1/audit/alerts': { success: 200, make: () => ({ path: '/v1/audit/alerts' }) },
+  'GET /v1/mpc/params': { success: 200, make: () => ({ path: '/v1/mpc/params' }) },
+  'POST /v1/mpc/he/sessions': {
+    otherOrg: 404,
+    success: 201,
+    make: () => ({
+      path: '/v1/mpc/he/sessions',
+      json: { contractId: mpc.contractId, paramSet: 'ckks-8192' },
+    }),
+  },
+  'PUT /v1/mpc/he/sessions/{id}/relin-keys': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({
+      path: `/v1/mpc/he/sessions/${mpc.heSession16}/relin-keys`,
+      ...octets(mpc.keys16.relinKeys!),
+    }),
+  },
+  'POST /v1/mpc/he/sessions/{id}/models': {
+    otherOrg: 404,
+    success: 201,
+    make: async () => ({
+      path: `/v1/mpc/he/sessions/${mpc.heSession}/models`,
+      ...octets(await encryptModel(mpc.keys, [1], 0)),
+    }),
+  },
+  'POST /v1/mpc/he/aggregate': {
+    otherOrg: 404,
+    success: 202,
+    make: () => ({ path: '/v1/mpc/he/aggregate', json: scoreBody() }),
+  },
+  'POST /v1/mpc/psi/sessions': {
+    otherOrg: 404,
+    success: 202,
+    make: () => ({ path: '/v1/mpc/psi/sessions', json: psiBody() }),
+  },
+  'GET /v1/mpc/psi/sessions/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/mpc/psi/sessions/${mpc.psiSession}` }),
+  },
+  'GET /v1/mpc/psi/sessions/{id}/points': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/mpc/psi/sessions/${mpc.psiSession}/points` }),
+  },
+  'POST /v1/mpc/psi/sessions/{id}/join': {
+    otherOrg: 404,
+    success: 202,
+    make: async () => {
+      const session = await readyPsiSession();
+      return { path: `/v1/mpc/psi/sessions/${session}/join`, ...octets(await joinBody(session)) };
+    },
+  },
+  'GET /v1/mpc/computations/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/mpc/computations/${mpc.computationId}` }),
+  },
+  'GET /v1/mpc/computations/{id}/output': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/mpc/computations/${mpc.computationId}/output` }),
+  },
 };
 
 type TOperation = { method: string; path: string; access: ('anonymous' | TRole)[]; description: string };
@@ -359,7 +512,7 @@ describe('the role × operation matrix', () => {
   });
 
   it('covers every operation, and every operation says what it does and who may call it', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(51);
+    expect(operations.length).toBeGreaterThanOrEqual(63);
     for (const op of operations) {
       expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
       // Said in words too: what it does, then who may call it.

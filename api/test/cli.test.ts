@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi } from './helpers/api-process.ts';
+import { separateDatabase, startApi } from './helpers/api-process.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
@@ -14,19 +12,9 @@ let env: Record<string, string>;
 let dropDb: () => Promise<void> = async () => {};
 beforeAll(async () => {
   env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'enclave-cli-')), PORT: '0', LOG_LEVEL: 'warn' };
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const name = `enclave_cli_${randomBytes(4).toString('hex')}`;
-    const admin = postgres(url, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    env.DATABASE_URL = u.toString();
-    dropDb = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  }
+  const db = await separateDatabase('enclave_cli');
+  if (db.url) env.DATABASE_URL = db.url;
+  dropDb = db.drop;
 });
 afterAll(() => dropDb());
 

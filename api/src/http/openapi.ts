@@ -86,3 +86,17 @@ export function registerRawRoute(
   const before = (middleware ? [middleware].flat() : []) as MiddlewareHandler<AppEnv>[];
   app.on([route.method.toUpperCase()], [honoPath], ...before, handler);
 }
+
+/** Longest long poll of a run or computation, in seconds. */
+export const MAX_WAIT_S = 30;
+
+/** `?wait=N`: a long poll until the object is no longer queued or running, at most {@link MAX_WAIT_S}. */
+export const ZWaitQuery = z.strictObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_S)
+    .optional()
+    .openapi({ description: `Seconds to wait for it to finish (0–${MAX_WAIT_S})` }),
+});

@@ -36,6 +36,9 @@ const TITLES: Record<TErrorCode, string> = {
   AUDIT_BAD_RANGE: 'Impossible tree positions',
   AUDIT_SIZE_BEYOND_LOG: 'Beyond the audit log',
   AUDIT_LOG_INCONSISTENT: 'Audit log inconsistent',
+  MPC_INPUT_INVALID: 'Encrypted or blinded input refused',
+  MPC_KEYS_MISSING: 'Keys missing for this computation',
+  MPC_NOT_RELEASABLE: 'Nothing releasable',
 };
 
 /** An RFC 9457 problem document for an error; never includes a stack, SQL or a path. */

@@ -3,7 +3,15 @@ import { RUN_KINDS, RUN_STATUSES } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import {
+  isoOrNull,
+  jsonBody,
+  jsonResponse,
+  MAX_WAIT_S,
+  problems,
+  ZIdParam,
+  ZWaitQuery,
+} from '../http/openapi.ts';
 import { decideReview, listReviews } from '../sandbox/decide-review.ts';
 import { isHeldRun } from '../sandbox/execute-run.ts';
 import { openSession } from '../sandbox/open-session.ts';
@@ -99,19 +107,6 @@ const reviewerRunOut = (r: TRunRow): z.infer<typeof ZRun> => ({
   createdAt: r.createdAt.toISOString(),
   startedAt: isoOrNull(r.startedAt),
   finishedAt: isoOrNull(r.finishedAt),
-});
-
-/** Longest long poll of a run, in seconds. */
-const MAX_WAIT_S = 30;
-
-const ZRunQuery = z.strictObject({
-  wait: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_WAIT_S)
-    .optional()
-    .openapi({ description: `Seconds to wait for the run to finish (0–${MAX_WAIT_S})` }),
 });
 
 const ZSubmitRunBody = z
@@ -236,7 +231,7 @@ export function registerSandboxRoutes(app: App, deps: Deps) {
       tags: ['sandbox'],
       summary: 'A run: status, released result, disclosure report, usage (operator)',
       description: `With \`wait=N\` (at most ${MAX_WAIT_S}), answers as soon as the run is no longer queued or running, or after N seconds with the run as it is then: a long poll instead of polling.`,
-      request: { params: ZIdParam, query: ZRunQuery },
+      request: { params: ZIdParam, query: ZWaitQuery },
       responses: { 200: jsonResponse(ZRun, 'The run'), ...problems },
     }),
     async (c) => {

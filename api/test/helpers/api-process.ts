@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
 
 const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
 
@@ -41,5 +43,28 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
       await ended('SIGKILL');
     },
     stop: () => ended('SIGTERM'),
+  };
+}
+
+/**
+ * A fresh database for an API process of its own: on the server of DATABASE_URL when it is set
+ * (its URL, dropped by `drop`), else none (the process uses PGlite in its DATA_DIR).
+ */
+export async function separateDatabase(
+  prefix: string,
+): Promise<{ url: string | null; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { url: null, drop: async () => {} };
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
   };
 }

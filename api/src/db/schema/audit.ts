@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   check,
-  customType,
   index,
   integer,
   jsonb,
@@ -12,7 +11,7 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns.ts';
+import { bytea, createdAt } from './columns.ts';
 
 export const AUDIT_OUTCOMES = ['success', 'refused', 'failed'] as const;
 
@@ -56,12 +55,6 @@ export const auditLogState = pgTable(
   },
   (t) => [check('audit_log_state_single', sql`${t.id} = 1`)],
 );
-
-/** Raw bytes; both drivers hand back a Uint8Array (postgres.js a Buffer), made a Buffer here. */
-const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
-  dataType: () => 'bytea',
-  fromDriver: (value) => Buffer.from(value),
-});
 
 /**
  * The Merkle tree over `audit_entries` (RFC 9162): the hash of every perfect subtree, i.e. the

@@ -3,4 +3,5 @@ export * from './audit.ts';
 export * from './datasets.ts';
 export * from './jobs.ts';
 export * from './licences.ts';
+export * from './mpc.ts';
 export * from './sandbox.ts';

@@ -1,0 +1,427 @@
+import { generateBlindingSecret, MpcError, type MpcPool, randomPermutation } from '@enclave/mpc';
+import type { TTable } from '@enclave/sandbox';
+import { and, eq } from 'drizzle-orm';
+import { appendAuditEntry } from '../audit/append-audit-entry.ts';
+import type { TActor } from '../auth/actor.ts';
+import { datasets, mpcComputations, mpcModels, mpcPointCache, mpcSessions } from '../db/schema/index.ts';
+import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { enforceContract } from '../licences/enforce-contract.ts';
+import { loadTable } from '../sandbox/load-table.ts';
+import { licensedColumns, type THeScoreSpec, type TPsiSpec } from './mpc-spec.ts';
+import { protectedAggregates } from './protected-aggregates.ts';
+
+type TComputation = typeof mpcComputations.$inferSelect;
+type TSession = typeof mpcSessions.$inferSelect;
+
+const actorOf = (row: { createdBy: string; operatorOrgId: string }): TActor => ({
+  userId: row.createdBy,
+  orgId: row.operatorOrgId,
+  role: 'operator',
+  tokenId: 'worker',
+});
+
+/** Refusals a computation records as its outcome; anything else is a fault of ours, failed as MPC_WORKER_FAILED. */
+const outcomeOf = (err: unknown): { code: string; message: string } | null => {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  if (err instanceof MpcError && err.code !== 'MPC_WORKER_FAILED')
+    return { code: err.code, message: err.message };
+  return null;
+};
+
+async function datasetTable(
+  deps: Deps,
+  datasetId: string,
+  columns: string[],
+): Promise<{ table: TTable; version: number }> {
+  const [ds] = await deps.db.select().from(datasets).where(eq(datasets.id, datasetId));
+  if (!ds || ds.currentVersion === null)
+    throw new AppError('MPC_NOT_RELEASABLE', 'the dataset holds no data');
+  return { table: await loadTable(deps, ds, columns), version: ds.currentVersion };
+}
+
+/** Splits n items in two halves and runs `op` on each in its own worker, so both cores work. */
+async function inHalves(
+  n: number,
+  op: (from: number, to: number) => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  const mid = Math.ceil(n / 2);
+  const parts = n < 512 ? [await op(0, n)] : await Promise.all([op(0, mid), op(mid, n)]);
+  return Buffer.concat(parts);
+}
+
+// ————————————————————————————————————————— HE —————————————————————————————————————————
+
+/**
+ * Scores an encrypted model (a job): the contract checked again now, the protected per-group
+ * aggregates released and charged as a sandbox release, the model evaluated on them in a worker
+ * process. Groups suppressed, or with a suppressed feature, are left out.
+ */
+export async function executeHeScore(deps: Deps, pool: MpcPool, computationId: string) {
+  const c = await start(deps, computationId);
+  if (!c) return;
+  const actor = actorOf(c);
+  const spec = c.spec as THeScoreSpec;
+  try {
+    const effective = await enforceContract(deps, actor, {
+      contractId: c.contractId,
+      operation: 'he',
+      datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
+      quota: 'skip',
+    });
+    const [session] = await deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, c.sessionId));
+    const [model] = await deps.db.select().from(mpcModels).where(eq(mpcModels.id, spec.modelId));
+    const { table, version } = await datasetTable(deps, spec.dataset, licensedColumns(spec));
+    const p = await protectedAggregates(deps, actor, {
+      effective,
+      computationId: c.id,
+      table,
+      groupBy: spec.groupBy,
+      measures: spec.features,
+      selection: null,
+    });
+    const suppressed = new Set(p.released.suppressed);
+    const groups = p.released.rows.filter((_, i) => !suppressed.has(i));
+    const base = {
+      groups: groups.map((r) => ({ label: r[0] ?? null, count: r[1] as number })),
+      disclosure: p.report,
+      epsilonCharged: p.epsilon,
+      datasetVersion: version,
+    };
+    if (groups.length === 0) {
+      await finish(deps, c, {
+        status: 'failed',
+        errorCode: 'MPC_NOT_RELEASABLE',
+        errorMessage: 'every group was suppressed',
+        result: base,
+        epsilon: p.epsilon,
+        version,
+      });
+      return;
+    }
+    const model64 = new Uint8Array(model!.ciphertexts);
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < model64.length; ) {
+      const size = Number(new DataView(model64.buffer, model64.byteOffset + at, 16).getBigUint64(8, true));
+      parts.push(model64.subarray(at, at + size));
+      at += size;
+    }
+    const scored = await pool.run('he.evaluate', {
+      paramSet: session!.paramSet as 'ckks-8192',
+      model: parts,
+      relinKeys: spec.polynomial && spec.polynomial.length > 2 ? new Uint8Array(session!.relinKeys!) : null,
+      features: groups.map((r) => r.slice(2) as number[]),
+      polynomial: spec.polynomial ?? null,
+    });
+    await finish(deps, c, {
+      status: 'succeeded',
+      result: { ...base, slots: scored.slots, ciphertexts: scored.ciphertexts.length },
+      output: Buffer.concat(scored.ciphertexts),
+      epsilon: p.epsilon,
+      version,
+    });
+  } catch (err) {
+    await failWith(deps, c, err);
+  }
+}
+
+// ————————————————————————————————————————— PSI —————————————————————————————————————————
+
+/** Padding makes the number of points sent a multiple of this, so it tells less about the dataset. */
+export const PSI_PADDING = 1024;
+
+/** The identifier values of a column, distinct and sorted (what the hashes are cached in the order of). */
+function identifierValues(table: TTable, column: string): { values: string[]; rowValue: Int32Array } {
+  const col = table.columns[column]!;
+  const raw: (string | null)[] =
+    'codes' in col
+      ? Array.from(col.codes, (code) => (code < 0 ? null : col.dictionary[code]!))
+      : Array.from(col.values, (v, i) => (col.nulls?.[i] ? null : String(v)));
+  const values = [...new Set(raw.filter((v): v is string => v !== null && v !== ''))].sort();
+  const index = new Map(values.map((v, i) => [v, i]));
+  return { values, rowValue: Int32Array.from(raw, (v) => (v === null ? -1 : (index.get(v) ?? -1))) };
+}
+
+/** The curve points of a version's identifier values: from the cache, or hashed in both workers and kept. */
+async function identifierPoints(
+  deps: Deps,
+  pool: MpcPool,
+  datasetId: string,
+  version: number,
+  column: string,
+  values: string[],
+) {
+  const key = and(
+    eq(mpcPointCache.datasetId, datasetId),
+    eq(mpcPointCache.version, version),
+    eq(mpcPointCache.column, column),
+  );
+  const [cached] = await deps.db.select().from(mpcPointCache).where(key);
+  if (cached && cached.points.length === values.length * 32) return new Uint8Array(cached.points);
+  const points = await inHalves(values.length, (from, to) =>
+    pool.run('psi.hash', { ids: values.slice(from, to) }),
+  );
+  await deps.db
+    .insert(mpcPointCache)
+    .values({ datasetId, version, column, points: Buffer.from(points), createdAt: deps.clock.now() })
+    .onConflictDoNothing();
+  return points;
+}
+
+/**
+ * The platform's side of a join before the operator answers (a job): the dataset's distinct
+ * identifiers hashed (cached per version), blinded with a fresh secret, padded with blinded random
+ * points to a multiple of {@link PSI_PADDING} and shuffled. The order is kept to find the rows later.
+ */
+export async function preparePsi(deps: Deps, pool: MpcPool, sessionId: string) {
+  const [s] = await deps.db
+    .update(mpcSessions)
+    .set({ status: 'running' })
+    .where(and(eq(mpcSessions.id, sessionId), eq(mpcSessions.status, 'queued')))
+    .returning();
+  if (!s) return;
+  const spec = s.spec as TPsiSpec;
+  try {
+    await enforceContract(deps, actorOf(s), {
+      contractId: s.contractId,
+      operation: 'psi',
+      datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
+      quota: 'skip',
+    });
+    const { table, version } = await datasetTable(deps, spec.dataset, [spec.identifierColumn]);
+    const { values } = identifierValues(table, spec.identifierColumn);
+    const hashed = await identifierPoints(deps, pool, spec.dataset, version, spec.identifierColumn, values);
+    const total = Math.max(PSI_PADDING, Math.ceil(values.length / PSI_PADDING) * PSI_PADDING);
+    const padding = Array.from({ length: total - values.length }, () =>
+      Buffer.from(generateBlindingSecret()).toString('hex'),
+    );
+    const padded =
+      padding.length > 0 ? Buffer.concat([hashed, await pool.run('psi.hash', { ids: padding })]) : hashed;
+    const secret = generateBlindingSecret();
+    const blinded = await inHalves(total, (from, to) =>
+      pool.run('psi.blind', { secret, points: padded.subarray(from * 32, to * 32) }),
+    );
+    const perm = randomPermutation(total);
+    const points = Buffer.alloc(total * 32);
+    const order = new Int32Array(total);
+    perm.forEach((from, to) => {
+      points.set(blinded.subarray(from * 32, from * 32 + 32), to * 32);
+      order[to] = from < values.length ? from : -1;
+    });
+    await deps.db
+      .update(mpcSessions)
+      .set({
+        status: 'ready',
+        secret: Buffer.from(secret),
+        points,
+        pointOrder: Buffer.from(order.buffer),
+        spec: { ...spec, datasetVersion: version },
+      })
+      .where(eq(mpcSessions.id, s.id));
+  } catch (err) {
+    const o = outcomeOf(err);
+    if (!o) deps.logger.error('psi prepare failed', { sessionId, error: String(err) });
+    await failSession(deps, s, o ?? { code: 'MPC_WORKER_FAILED', message: 'preparing the join failed' });
+  }
+  await deps.runEvents.finished(s.id);
+}
+
+export async function failSession(deps: Deps, s: TSession, o: { code: string; message: string }) {
+  await deps.db
+    .update(mpcSessions)
+    .set({ status: 'failed', errorCode: o.code, errorMessage: o.message, secret: null })
+    .where(eq(mpcSessions.id, s.id));
+}
+
+/**
+ * The end of a join (a job): the operator's points checked as curve points and blinded with the
+ * session's secret; a platform row matched where the operator's blinding of its point equals one of
+ * them; then only protected aggregates over the matched rows, charged to the budget. The secret is
+ * erased whatever happens.
+ */
+export async function executePsiJoin(deps: Deps, pool: MpcPool, computationId: string) {
+  const c = await start(deps, computationId);
+  if (!c) return;
+  const actor = actorOf(c);
+  const spec = c.spec as TPsiSpec & { identifiers: number };
+  const [s] = await deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, c.sessionId));
+  try {
+    const effective = await enforceContract(deps, actor, {
+      contractId: c.contractId,
+      operation: 'psi',
+      datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
+      quota: 'skip',
+    });
+    if (!s?.secret || !s.points || !s.pointOrder)
+      throw new AppError('INVALID_STATE', 'the session has no secret left');
+    const { table, version } = await datasetTable(deps, spec.dataset, licensedColumns(spec));
+    if (version !== (s.spec as { datasetVersion?: number }).datasetVersion) {
+      throw new AppError(
+        'INVALID_STATE',
+        'the dataset has a new version since the session opened; open a new one',
+      );
+    }
+    const input = new Uint8Array(c.input!);
+    const sent = s.points.length;
+    const theirs = input.subarray(0, input.length - sent);
+    const back = input.subarray(input.length - sent);
+    const n = theirs.length / 32;
+    await Promise.all([
+      pool.run('psi.check', { points: theirs.subarray(0, Math.ceil(n / 2) * 32) }),
+      pool.run('psi.check', { points: theirs.subarray(Math.ceil(n / 2) * 32) }),
+    ]);
+    const secret = new Uint8Array(s.secret);
+    const doubled = await inHalves(n, (from, to) =>
+      pool.run('psi.blind', { secret, points: theirs.subarray(from * 32, to * 32) }),
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++)
+      seen.add(Buffer.from(doubled.buffer, doubled.byteOffset + i * 32, 32).toString('latin1'));
+    const order = new Int32Array(new Uint8Array(s.pointOrder).slice().buffer);
+    const matched = new Uint8Array(order.length);
+    for (let j = 0; j < order.length; j++) {
+      if (order[j]! < 0) continue;
+      if (seen.has(Buffer.from(back.buffer, back.byteOffset + j * 32, 32).toString('latin1')))
+        matched[order[j]!] = 1;
+    }
+    const { rowValue } = identifierValues(table, spec.identifierColumn);
+    const selection = new Uint8Array(table.rowCount);
+    for (let r = 0; r < table.rowCount; r++)
+      selection[r] = rowValue[r]! >= 0 && matched[rowValue[r]!] ? 1 : 0;
+    const p = await protectedAggregates(deps, actor, {
+      effective,
+      computationId: c.id,
+      table,
+      groupBy: spec.groupBy ?? null,
+      measures: spec.measures,
+      selection,
+    });
+    // A cell whose count is suppressed is left out, as a suppressed group of a model is.
+    const countAt = spec.groupBy ? 1 : 0;
+    const rows = p.released.rows.filter((r) => r[countAt] !== null);
+    const result = {
+      columns: p.released.columns,
+      rows,
+      suppressed: rows.flatMap((r, i) => (r.some((v) => v === null) ? [i] : [])),
+      disclosure: p.report,
+      epsilonCharged: p.epsilon,
+      identifiers: n,
+      datasetVersion: version,
+    };
+    if (rows.length === 0) {
+      await finish(deps, c, {
+        status: 'failed',
+        errorCode: 'MPC_NOT_RELEASABLE',
+        errorMessage: "the intersection is under the contract's minimum cell count",
+        result,
+        epsilon: p.epsilon,
+        version,
+      });
+    } else {
+      await finish(deps, c, { status: 'succeeded', result, epsilon: p.epsilon, version });
+    }
+  } catch (err) {
+    await failWith(deps, c, err);
+  } finally {
+    // The secret is used once; the session ends as its join did.
+    const [done] = await deps.db
+      .select({ status: mpcComputations.status })
+      .from(mpcComputations)
+      .where(eq(mpcComputations.id, c.id));
+    await deps.db
+      .update(mpcSessions)
+      .set({ secret: null, status: done?.status === 'succeeded' ? 'succeeded' : 'failed' })
+      .where(eq(mpcSessions.id, c.sessionId));
+  }
+}
+
+// ————————————————————————————————————————— both —————————————————————————————————————————
+
+async function start(deps: Deps, id: string): Promise<TComputation | null> {
+  const [c] = await deps.db
+    .update(mpcComputations)
+    .set({ status: 'running', startedAt: deps.clock.now() })
+    .where(and(eq(mpcComputations.id, id), eq(mpcComputations.status, 'queued')))
+    .returning();
+  return c ?? null;
+}
+
+async function failWith(deps: Deps, c: TComputation, err: unknown) {
+  const o = outcomeOf(err);
+  if (!o) deps.logger.error('mpc computation failed', { computationId: c.id, error: String(err) });
+  await finish(deps, c, {
+    status: 'failed',
+    errorCode: o?.code ?? 'MPC_WORKER_FAILED',
+    errorMessage: o?.message ?? 'the computation failed; nothing was released',
+  });
+}
+
+/** Records a computation's outcome and its audit entry in one transaction, then announces it. */
+export async function finish(
+  deps: Deps,
+  c: TComputation,
+  out: {
+    status: 'succeeded' | 'failed';
+    result?: Record<string, unknown>;
+    output?: Buffer;
+    errorCode?: string;
+    errorMessage?: string;
+    epsilon?: number;
+    version?: number;
+  },
+) {
+  const at = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    const [done] = await tx
+      .update(mpcComputations)
+      .set({
+        status: out.status,
+        result: out.result ?? null,
+        output: out.output ?? null,
+        input: null,
+        errorCode: out.errorCode ?? null,
+        errorMessage: out.errorMessage ?? null,
+        epsilonCharged: out.epsilon ?? 0,
+        datasetVersions:
+          out.version === undefined ? null : { [(c.spec as { dataset: string }).dataset]: out.version },
+        finishedAt: at,
+      })
+      .where(and(eq(mpcComputations.id, c.id), eq(mpcComputations.status, 'running')))
+      .returning({ id: mpcComputations.id });
+    if (!done) return;
+    const result = out.result as
+      | {
+          groups?: unknown[];
+          rows?: unknown[];
+          disclosure?: { cells: number; suppressedPrimary: number; suppressedSecondary: number };
+        }
+      | undefined;
+    await appendAuditEntry(tx, {
+      actor: actorOf(c),
+      action: 'mpc.computation_finish',
+      objectType: 'mpc_computation',
+      objectId: c.id,
+      contractId: c.contractId,
+      outcome: out.status === 'failed' ? 'failed' : 'success',
+      details: {
+        kind: c.kind,
+        status: out.status,
+        errorCode: out.errorCode ?? null,
+        inputSha256: c.inputSha256,
+        datasetVersion: out.version ?? null,
+        groupsReleased: (result?.groups ?? result?.rows)?.length ?? 0,
+        counts: result?.groups
+          ? (result.groups as { count: number }[]).map((g) => g.count)
+          : ((result?.rows as unknown[][] | undefined)?.map((r) => r[(c.spec as TPsiSpec).groupBy ? 1 : 0]) ??
+            []),
+        cells: result?.disclosure?.cells ?? null,
+        suppressed: result?.disclosure
+          ? result.disclosure.suppressedPrimary + result.disclosure.suppressedSecondary
+          : null,
+        epsilonCharged: out.epsilon ?? 0,
+      },
+      at,
+    });
+  });
+  await deps.runEvents.finished(c.id);
+}
