@@ -9,7 +9,9 @@ import {
   startPsi,
   type TMpcApi,
 } from '@enclave/mpc/client';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mpcPointCache, mpcSessions } from '../src/db/schema/index.ts';
 import { uploadData } from './helpers/datasets.ts';
 import { activeContract } from './helpers/licences.ts';
 import { socialRows } from './helpers/sandbox.ts';
@@ -349,7 +351,7 @@ describe('private join and compute', () => {
     const c = await mpcContract();
     const mine = ROWS.filter((_, i) => i % 2 === 0).map((r) => r.person_id);
     const strangers = Array.from({ length: 200 }, (_, i) => `X${i}`);
-    const { done } = await join(c, [...mine, ...strangers], { groupBy: 'district' });
+    const { done, sessionId } = await join(c, [...mine, ...strangers], { groupBy: 'district' });
     expect(done.status).toBe('succeeded');
     const r = done.result;
     expect(r.columns).toEqual(['district', 'count', 'mean(wage_base)']);
@@ -362,6 +364,14 @@ describe('private join and compute', () => {
     expect(done.epsilonCharged).toBeGreaterThan(0);
     // Nothing in the result is per identifier.
     expect(JSON.stringify(r)).not.toMatch(/P0000|X1/);
+    // The dataset's hashed identifiers are kept for its version; the secret is gone.
+    const [cached] = await t.deps.db
+      .select()
+      .from(mpcPointCache)
+      .where(eq(mpcPointCache.datasetId, c.datasetId));
+    expect(cached!.points.length).toBe(ROWS.length * 32);
+    const [session] = await t.deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, sessionId));
+    expect([session!.status, session!.secret]).toEqual(['succeeded', null]);
   });
 
   it('refuses an intersection under minCellCount, a single identifier included', async () => {
