@@ -1,4 +1,12 @@
-import { generateBlindingSecret, MpcError, type MpcPool, randomPermutation } from '@enclave/mpc';
+import {
+  generateBlindingSecret,
+  MAX_MODEL_FEATURES,
+  MpcError,
+  type MpcPool,
+  paramSet,
+  randomPermutation,
+  splitSerialized,
+} from '@enclave/mpc';
 import type { TTable } from '@enclave/sandbox';
 import { and, eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
@@ -99,15 +107,16 @@ export async function executeHeScore(deps: Deps, pool: MpcPool, computationId: s
       });
       return;
     }
-    const model64 = new Uint8Array(model!.ciphertexts);
-    const parts: Uint8Array[] = [];
-    for (let at = 0; at < model64.length; ) {
-      const size = Number(new DataView(model64.buffer, model64.byteOffset + at, 16).getBigUint64(8, true));
-      parts.push(model64.subarray(at, at + size));
-      at += size;
-    }
+    const set = paramSet(session!.paramSet!);
+    // Checked when uploaded; split again by the same rules.
+    const parts = splitSerialized(
+      new Uint8Array(model!.ciphertexts),
+      'ciphertext',
+      set,
+      MAX_MODEL_FEATURES + 1,
+    );
     const scored = await pool.run('he.evaluate', {
-      paramSet: session!.paramSet as 'ckks-8192',
+      paramSet: set.id,
       model: parts,
       relinKeys: spec.polynomial && spec.polynomial.length > 2 ? new Uint8Array(session!.relinKeys!) : null,
       features: groups.map((r) => r.slice(2) as number[]),
