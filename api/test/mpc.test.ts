@@ -241,6 +241,54 @@ describe('encrypted model over protected aggregates', () => {
     expect(mine[0].details.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('refuses hostile relinearisation keys: truncated, compressed, random, for a linear set; SEAL refuses forged ones', async () => {
+    const k16 = await createHeKeys('ckks-16384', { relin: true });
+    const s16 = await call<{ id: string }>(c.api, 'POST', '/v1/mpc/he/sessions', {
+      contractId: c.contractId,
+      paramSet: 'ckks-16384',
+    });
+    const put = (id: string, body: Uint8Array) =>
+      t.req('PUT', `/v1/mpc/he/sessions/${id}/relin-keys`, {
+        token: c.op.token,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: body as Uint8Array<ArrayBuffer>,
+      });
+    const keys = k16.relinKeys!;
+    expect((await put(s16.id, keys.subarray(0, keys.length - 1).slice())).json.reason).toBe(
+      'MPC_BYTES_MALFORMED',
+    );
+    const compressed = Uint8Array.from(keys);
+    compressed[5] = 2;
+    expect((await put(s16.id, compressed)).json.reason).toBe('MPC_BYTES_COMPRESSED');
+    expect((await put(s16.id, crypto.getRandomValues(new Uint8Array(65_536)))).json.reason).toBe(
+      'MPC_BYTES_MALFORMED',
+    );
+    expect((await put(s16.id, new Uint8Array(keys.length + 1))).status).toBe(413);
+    const linear = await put(sessionId, (await createHeKeys('ckks-8192', { relin: true })).relinKeys!);
+    expect([linear.status, linear.json.code]).toEqual([422, 'MPC_INPUT_INVALID']);
+    // Right size and header, forged body: stored, then refused by SEAL when a polynomial needs them.
+    const forged = Uint8Array.from(keys);
+    forged.set(crypto.getRandomValues(new Uint8Array(65_536)), 10_000);
+    expect((await put(s16.id, forged)).status).toBe(200);
+    const model = await call<{ id: string }>(
+      c.api,
+      'POST',
+      `/v1/mpc/he/sessions/${s16.id}/models`,
+      await encryptModel(k16, [1], 0),
+    );
+    const queued = await call<TComputation>(c.api, 'POST', '/v1/mpc/he/aggregate', {
+      sessionId: s16.id,
+      modelId: model.id,
+      dataset: c.datasetId,
+      groupBy: 'district',
+      features: [{ statistic: 'mean', column: 'birth_year', bounds: BOUNDS.birth_year }],
+      polynomial: [0, 0.5, 0.01],
+    });
+    await t.sandbox!.dispatcher.idle();
+    const done = await settle(c.api, queued.id);
+    expect([done.status, done.errorCode]).toEqual(['failed', 'MPC_BYTES_INVALID']);
+  });
+
   it('a well-framed forged ciphertext passes upload and is refused by SEAL in the worker, releasing nothing', async () => {
     const [ct] = splitResult(await encryptModel(keys, [1], 0));
     const forged = Uint8Array.from(ct!);
