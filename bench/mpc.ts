@@ -154,21 +154,12 @@ async function benchPsi() {
       const theirs = body.subarray(0, body.length - total * 32);
       const back = body.subarray(body.length - total * 32);
       const n = theirs.length / 32;
-      await Promise.all([
-        pool.run('psi.check', { points: theirs.subarray(0, Math.ceil(n / 2) * 32) }),
-        pool.run('psi.check', { points: theirs.subarray(Math.ceil(n / 2) * 32) }),
-      ]);
       const doubled = await halves(n, (a, z) =>
         pool.run('psi.blind', { secret, points: theirs.subarray(a * 32, z * 32) }),
       );
-      const seen = new Set<string>();
-      for (let i = 0; i < n; i++)
-        seen.add(Buffer.from(doubled.subarray(i * 32, i * 32 + 32)).toString('latin1'));
+      const found = await pool.run('psi.match', { points: back, among: doubled });
       let matched = 0;
-      for (let j = 0; j < total; j++) {
-        if (prepareT.value.perm[j]! >= PLATFORM_IDS) continue;
-        if (seen.has(Buffer.from(back.subarray(j * 32, j * 32 + 32)).toString('latin1'))) matched++;
-      }
+      for (let j = 0; j < total; j++) if (found[j] && prepareT.value.perm[j]! < PLATFORM_IDS) matched++;
       return matched;
     });
     const platformMs = prepareT.ms + joinT.ms;

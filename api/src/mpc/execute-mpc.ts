@@ -139,16 +139,30 @@ export async function executeHeScore(deps: Deps, pool: MpcPool, computationId: s
 /** Padding makes the number of points sent a multiple of this, so it tells less about the dataset. */
 export const PSI_PADDING = 1024;
 
-/** The identifier values of a column, distinct and sorted (what the hashes are cached in the order of). */
+/**
+ * The distinct identifier values of a column and each row's index into them, in the order of first
+ * appearance: a string column's dictionary as loaded (rows come in a fixed order for a version, so
+ * the cached hashes of a version line up with it), numbers as their decimal text. Linear; nothing
+ * sorted on the event loop.
+ */
 function identifierValues(table: TTable, column: string): { values: string[]; rowValue: Int32Array } {
   const col = table.columns[column]!;
-  const raw: (string | null)[] =
-    'codes' in col
-      ? Array.from(col.codes, (code) => (code < 0 ? null : col.dictionary[code]!))
-      : Array.from(col.values, (v, i) => (col.nulls?.[i] ? null : String(v)));
-  const values = [...new Set(raw.filter((v): v is string => v !== null && v !== ''))].sort();
-  const index = new Map(values.map((v, i) => [v, i]));
-  return { values, rowValue: Int32Array.from(raw, (v) => (v === null ? -1 : (index.get(v) ?? -1))) };
+  if ('codes' in col) return { values: col.dictionary, rowValue: col.codes };
+  const index = new Map<string, number>();
+  const values: string[] = [];
+  const rowValue = new Int32Array(table.rowCount).fill(-1);
+  for (let i = 0; i < table.rowCount; i++) {
+    if (col.nulls?.[i]) continue;
+    const v = String(col.values[i]);
+    let k = index.get(v);
+    if (k === undefined) {
+      k = values.length;
+      index.set(v, k);
+      values.push(v);
+    }
+    rowValue[i] = k;
+  }
+  return { values, rowValue };
 }
 
 /** The curve points of a version's identifier values: from the cache, or hashed in both workers and kept. */
@@ -215,7 +229,7 @@ export async function preparePsi(deps: Deps, pool: MpcPool, sessionId: string) {
     const order = new Int32Array(total);
     perm.forEach((from, to) => {
       points.set(blinded.subarray(from * 32, from * 32 + 32), to * 32);
-      order[to] = from < values.length ? from : -1;
+      order[to] = from < values.length && values[from] !== '' ? from : -1;
     });
     await deps.db
       .update(mpcSessions)
@@ -275,24 +289,15 @@ export async function executePsiJoin(deps: Deps, pool: MpcPool, computationId: s
     const theirs = input.subarray(0, input.length - sent);
     const back = input.subarray(input.length - sent);
     const n = theirs.length / 32;
-    await Promise.all([
-      pool.run('psi.check', { points: theirs.subarray(0, Math.ceil(n / 2) * 32) }),
-      pool.run('psi.check', { points: theirs.subarray(Math.ceil(n / 2) * 32) }),
-    ]);
+    // blindPoints refuses any that is not a valid curve point (MPC_POINT_INVALID) before using the secret.
     const secret = new Uint8Array(s.secret);
     const doubled = await inHalves(n, (from, to) =>
       pool.run('psi.blind', { secret, points: theirs.subarray(from * 32, to * 32) }),
     );
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++)
-      seen.add(Buffer.from(doubled.buffer, doubled.byteOffset + i * 32, 32).toString('latin1'));
+    const found = await pool.run('psi.match', { points: back, among: doubled });
     const order = new Int32Array(new Uint8Array(s.pointOrder).slice().buffer);
     const matched = new Uint8Array(order.length);
-    for (let j = 0; j < order.length; j++) {
-      if (order[j]! < 0) continue;
-      if (seen.has(Buffer.from(back.buffer, back.byteOffset + j * 32, 32).toString('latin1')))
-        matched[order[j]!] = 1;
-    }
+    for (let j = 0; j < order.length; j++) if (order[j]! >= 0 && found[j]) matched[order[j]!] = 1;
     const { rowValue } = identifierValues(table, spec.identifierColumn);
     const selection = new Uint8Array(table.rowCount);
     for (let r = 0; r < table.rowCount; r++)

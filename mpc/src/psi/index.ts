@@ -13,4 +13,5 @@ export {
 } from './blind.ts';
 export { checkCurvePoints, isCurvePoint, POINT_BYTES } from './curve-point.ts';
 export { hashIdentifier, hashIdentifiers, MAX_IDENTIFIER_BYTES, PSI_HASH_DST } from './hash-to-point.ts';
+export { matchPoints } from './match-points.ts';
 export { randomPermutation } from './shuffle.ts';

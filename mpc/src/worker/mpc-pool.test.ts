@@ -30,7 +30,9 @@ describe('createMpcPool', () => {
 
   it('passes a refusal on with its code, and the worker goes on', async () => {
     pool = createMpcPool({ size: 1 });
-    await expect(pool.run('psi.check', { points: new Uint8Array(32) })).rejects.toMatchObject({
+    await expect(
+      pool.run('psi.blind', { secret: new Uint8Array(32).fill(7), points: new Uint8Array(32) }),
+    ).rejects.toMatchObject({
       code: 'MPC_POINT_INVALID',
     });
     await expect(pool.run('psi.hash', { ids: ['x'] })).resolves.toHaveLength(32);

@@ -6,8 +6,8 @@ export type TMpcOps = {
   'he.evaluate': { input: TModelEvaluation; output: TModelResult };
   /** Identifiers hashed to Curve25519 points, 32 bytes each. */
   'psi.hash': { input: { ids: string[] }; output: Uint8Array };
-  /** Throws MPC_POINT_INVALID unless every 32-byte point is a valid curve point. */
-  'psi.check': { input: { points: Uint8Array }; output: undefined };
+  /** For each point of `points`, 1 if it is one of `among`, else 0. */
+  'psi.match': { input: { points: Uint8Array; among: Uint8Array }; output: Uint8Array };
   /** Every point multiplied by the secret scalar. */
   'psi.blind': { input: { secret: Uint8Array; points: Uint8Array }; output: Uint8Array };
 };

@@ -1,6 +1,6 @@
 import { MpcError } from '../errors.ts';
 import { evaluateModel } from '../he/evaluate-model.ts';
-import { blindPoints, checkCurvePoints, hashIdentifiers, importBlindingSecret } from '../psi/index.ts';
+import { blindPoints, hashIdentifiers, importBlindingSecret, matchPoints } from '../psi/index.ts';
 import type { TMpcOps, TWorkerRequest, TWorkerResponse } from './ops.ts';
 
 /**
@@ -13,10 +13,7 @@ const rssLimit = Number(process.env.ENCLAVE_MPC_RSS_LIMIT_BYTES ?? 1024 ** 3);
 const ops: { [K in keyof TMpcOps]: (input: TMpcOps[K]['input']) => Promise<TMpcOps[K]['output']> } = {
   'he.evaluate': (input) => evaluateModel(input),
   'psi.hash': async ({ ids }) => hashIdentifiers(ids),
-  'psi.check': async ({ points }) => {
-    checkCurvePoints(points);
-    return undefined;
-  },
+  'psi.match': async ({ points, among }) => matchPoints(points, among),
   'psi.blind': async ({ secret, points }) => blindPoints(await importBlindingSecret(secret), points),
 };
 
