@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { countersignContract, generateSigningKey } from '@enclave/contracts';
 import postgres from 'postgres';
 
 export const percentile = (sorted: number[], p: number) =>
@@ -97,3 +98,101 @@ export const apiCaller =
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
+
+/**
+ * A provider's published conditional dataset loaded with `csv` (streamed), and an operator with a
+ * registered key who can get new active contracts on it (`contract()`; each has its own quota).
+ */
+export async function licensedDataset(
+  url: string,
+  adminToken: string,
+  d: {
+    slug: string;
+    columns: Record<string, unknown>[];
+    csv: Iterator<string>;
+    licensed: string[];
+    operations: string[];
+    policy: Record<string, unknown>;
+  },
+) {
+  const request = apiCaller(url);
+  const call = (method: string, path: string, body?: unknown, token = adminToken) =>
+    request(method, path, token, body);
+  const userIn = async (role: string, name: string) => {
+    const org = await call('POST', '/v1/orgs', { name });
+    const user = await call('POST', '/v1/users', { orgId: org.id, name, role });
+    const { token } = await call('POST', `/v1/users/${user.id}/tokens`, { label: 'bench' });
+    return { orgId: org.id as string, token: token as string };
+  };
+  const provider = await userIn('provider', `${d.slug}-provider`);
+  const operator = await userIn('operator', `${d.slug}-operator`);
+  const ds = await call(
+    'POST',
+    '/v1/datasets',
+    {
+      slug: d.slug,
+      title: '基准数据',
+      description: 'bench',
+      theme: 'social-security',
+      updateFrequency: 'monthly',
+      license: '授权运营',
+      classification: 3,
+      openness: 'conditional',
+      columns: d.columns,
+    },
+    provider.token,
+  );
+  const upload = await time(async () => {
+    const up = await fetch(`${url}/v1/datasets/${ds.id}/data`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${provider.token}`, 'content-type': 'text/csv' },
+      body: new ReadableStream({
+        pull(c) {
+          const n = d.csv.next();
+          if (n.done) c.close();
+          else c.enqueue(new TextEncoder().encode(n.value));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    if (up.status !== 201) throw new Error(`upload ${up.status} ${await up.text()}`);
+  });
+  await call('POST', `/v1/datasets/${ds.id}/submit`, undefined, provider.token);
+  await call('POST', `/v1/datasets/${ds.id}/review`, { decision: 'approve' });
+  const key = await generateSigningKey();
+  await call('POST', `/v1/orgs/${operator.orgId}/keys`, { jwk: key.publicJwk }, operator.token);
+  /** A new active contract on the dataset: its id. */
+  const contract = async (): Promise<string> => {
+    const now = Date.now();
+    const application = await call(
+      'POST',
+      '/v1/applications',
+      {
+        datasets: [{ datasetId: ds.id, columns: d.licensed }],
+        purpose: 'bench',
+        scenario: 'bench',
+        operations: d.operations,
+        term: {
+          notBefore: new Date(now - 86_400_000).toISOString(),
+          notAfter: new Date(now + 86_400_000).toISOString(),
+        },
+      },
+      operator.token,
+    );
+    const decided = await call(
+      'POST',
+      `/v1/applications/${application.id}/decisions`,
+      { datasetId: ds.id, decision: 'approve', policy: d.policy },
+      provider.token,
+    );
+    const doc = await call('GET', `/v1/contracts/${decided.contractId}`, undefined, operator.token);
+    await call(
+      'POST',
+      `/v1/contracts/${decided.contractId}/countersign`,
+      await countersignContract(doc.jws, key),
+      operator.token,
+    );
+    return decided.contractId as string;
+  };
+  return { call, provider, operator, datasetId: ds.id as string, uploadMs: upload.ms, contract };
+}

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { countersignContract, generateSigningKey } from '@enclave/contracts';
 import { dummyTable, executeRun, type TTable } from '@enclave/sandbox';
-import { apiCaller, freshServerDatabase, percentile, rssMiB, startApi, time } from './lib.ts';
+import { freshServerDatabase, licensedDataset, percentile, rssMiB, startApi, time } from './lib.ts';
 import { benchUtility } from './utility.ts';
 
 const SCALES = (process.env.BENCH_SANDBOX_ROWS ?? '1000000,10000000').split(',').map(Number);
@@ -82,90 +81,23 @@ async function measureScale(rows: number, isLarge: boolean) {
     SANDBOX_EXECUTORS: '2',
     SANDBOX_ISOLATE_MEMORY_MB: '1024',
   });
-  const request = apiCaller(api.url);
-  const call = (method: string, path: string, body?: unknown, token = TOKEN) =>
-    request(method, path, token, body);
-  const userIn = async (role: string, name: string) => {
-    const org = await call('POST', '/v1/orgs', { name });
-    const user = await call('POST', '/v1/users', { orgId: org.id, name, role });
-    const { token } = await call('POST', `/v1/users/${user.id}/tokens`, { label: 'bench' });
-    return { orgId: org.id as string, token: token as string };
-  };
   try {
-    const provider = await userIn('provider', 'bench-provider');
-    const operator = await userIn('operator', 'bench-operator');
-    const ds = await call(
-      'POST',
-      '/v1/datasets',
-      {
-        slug: 'bench-wages',
-        title: '基准工资',
-        description: 'bench',
-        theme: 'social-security',
-        updateFrequency: 'monthly',
-        license: '授权运营',
-        classification: 3,
-        openness: 'conditional',
-        columns: COLUMNS,
-      },
-      provider.token,
-    );
-    const chunks = csvChunks(rows);
-    const upload = await time(async () => {
-      const up = await fetch(`${api.url}/v1/datasets/${ds.id}/data`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${provider.token}`, 'content-type': 'text/csv' },
-        body: new ReadableStream({
-          pull(c) {
-            const n = chunks.next();
-            if (n.done) c.close();
-            else c.enqueue(new TextEncoder().encode(n.value));
-          },
-        }),
-        duplex: 'half',
-      } as RequestInit);
-      if (up.status !== 201) throw new Error(`upload ${up.status} ${await up.text()}`);
-    });
-    await call('POST', `/v1/datasets/${ds.id}/submit`, undefined, provider.token);
-    await call('POST', `/v1/datasets/${ds.id}/review`, { decision: 'approve' });
-    const key = await generateSigningKey();
-    await call('POST', `/v1/orgs/${operator.orgId}/keys`, { jwk: key.publicJwk }, operator.token);
     // At ten million rows the identifier column's ten million strings are left out of the licence.
     const licensed = isLarge ? ['grp', 'wage', 'bonus', 'flag'] : COLUMNS.map((c) => c.name);
+    const platform = await licensedDataset(api.url, TOKEN, {
+      slug: 'bench-wages',
+      columns: COLUMNS,
+      csv: csvChunks(rows),
+      licensed,
+      operations: ['sandbox'],
+      policy: { epsilon: 100, epsilonPerRun: 1 },
+    });
+    const { call, operator } = platform;
+    const upload = { ms: platform.uploadMs };
     /** A new active contract and a session under it: each has its own 100 runs a day. */
-    const newSession = async () => {
-      const now = Date.now();
-      const application = await call(
-        'POST',
-        '/v1/applications',
-        {
-          datasets: [{ datasetId: ds.id, columns: licensed }],
-          purpose: 'bench',
-          scenario: 'bench',
-          operations: ['sandbox'],
-          term: {
-            notBefore: new Date(now - 86_400_000).toISOString(),
-            notAfter: new Date(now + 86_400_000).toISOString(),
-          },
-        },
-        operator.token,
-      );
-      const decided = await call(
-        'POST',
-        `/v1/applications/${application.id}/decisions`,
-        { datasetId: ds.id, decision: 'approve', policy: { epsilon: 100, epsilonPerRun: 1 } },
-        provider.token,
-      );
-      const contract = await call('GET', `/v1/contracts/${decided.contractId}`, undefined, operator.token);
-      await call(
-        'POST',
-        `/v1/contracts/${decided.contractId}/countersign`,
-        await countersignContract(contract.jws, key),
-        operator.token,
-      );
-      return (await call('POST', '/v1/sandbox/sessions', { contractId: decided.contractId }, operator.token))
+    const newSession = async () =>
+      (await call('POST', '/v1/sandbox/sessions', { contractId: await platform.contract() }, operator.token))
         .id as string;
-    };
     let session = await newSession();
     const run = async (script: string, target: 'real' | 'dummy', params: unknown = {}) => {
       const submitted = await call(

@@ -18,6 +18,7 @@ export {
   type TExecutorPoolOptions,
   type TPoolRun,
 } from './pool/executor-pool.ts';
+export { createTableCache, tableBytes } from './pool/table-cache.ts';
 export { AGGREGATE_CAPS, checkAggregateRequest } from './runner/check-aggregate-request.ts';
 export {
   findForgedMarker,

@@ -7,7 +7,7 @@ import {
   randomPermutation,
   splitSerialized,
 } from '@enclave/mpc';
-import type { TTable } from '@enclave/sandbox';
+import type { createTableCache, TTable } from '@enclave/sandbox';
 import { and, eq } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
@@ -15,7 +15,7 @@ import { datasets, mpcComputations, mpcModels, mpcPointCache, mpcSessions } from
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { enforceContract } from '../licences/enforce-contract.ts';
-import { loadTable } from '../sandbox/load-table.ts';
+import { loadTable, tableKey } from '../sandbox/load-table.ts';
 import { licensedColumns, type THeScoreSpec, type TPsiSpec } from './mpc-spec.ts';
 import { protectedAggregates } from './protected-aggregates.ts';
 
@@ -37,15 +37,28 @@ const outcomeOf = (err: unknown): { code: string; message: string } | null => {
   return null;
 };
 
+/**
+ * What the handlers work with: the worker processes, and the tables they last loaded (a version
+ * never changes, and loading 100 000 rows is the costliest part of a computation on this process).
+ */
+export type TMpcRuntime = { pool: MpcPool; tables: ReturnType<typeof createTableCache> };
+
 async function datasetTable(
   deps: Deps,
+  rt: TMpcRuntime,
   datasetId: string,
   columns: string[],
 ): Promise<{ table: TTable; version: number }> {
   const [ds] = await deps.db.select().from(datasets).where(eq(datasets.id, datasetId));
   if (!ds || ds.currentVersion === null)
     throw new AppError('MPC_NOT_RELEASABLE', 'the dataset holds no data');
-  return { table: await loadTable(deps, ds, columns), version: ds.currentVersion };
+  const key = tableKey(ds.id, ds.currentVersion, columns);
+  let table = rt.tables.get(key);
+  if (!table) {
+    table = await loadTable(deps, ds, columns);
+    rt.tables.put(key, table);
+  }
+  return { table, version: ds.currentVersion };
 }
 
 /** Splits n items in two halves and runs `op` on each in its own worker, so both cores work. */
@@ -65,7 +78,8 @@ async function inHalves(
  * aggregates released and charged as a sandbox release, the model evaluated on them in a worker
  * process. Groups suppressed, or with a suppressed feature, are left out.
  */
-export async function executeHeScore(deps: Deps, pool: MpcPool, computationId: string) {
+export async function executeHeScore(deps: Deps, rt: TMpcRuntime, computationId: string) {
+  const { pool } = rt;
   const c = await start(deps, computationId);
   if (!c) return;
   const actor = actorOf(c);
@@ -79,7 +93,7 @@ export async function executeHeScore(deps: Deps, pool: MpcPool, computationId: s
     });
     const [session] = await deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, c.sessionId));
     const [model] = await deps.db.select().from(mpcModels).where(eq(mpcModels.id, spec.modelId));
-    const { table, version } = await datasetTable(deps, spec.dataset, licensedColumns(spec));
+    const { table, version } = await datasetTable(deps, rt, spec.dataset, licensedColumns(spec));
     const p = await protectedAggregates(deps, actor, {
       effective,
       computationId: c.id,
@@ -196,7 +210,8 @@ async function identifierPoints(
  * identifiers hashed (cached per version), blinded with a fresh secret, padded with blinded random
  * points to a multiple of {@link PSI_PADDING} and shuffled. The order is kept to find the rows later.
  */
-export async function preparePsi(deps: Deps, pool: MpcPool, sessionId: string) {
+export async function preparePsi(deps: Deps, rt: TMpcRuntime, sessionId: string) {
+  const { pool } = rt;
   const [s] = await deps.db
     .update(mpcSessions)
     .set({ status: 'running' })
@@ -211,7 +226,7 @@ export async function preparePsi(deps: Deps, pool: MpcPool, sessionId: string) {
       datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
       quota: 'skip',
     });
-    const { table, version } = await datasetTable(deps, spec.dataset, [spec.identifierColumn]);
+    const { table, version } = await datasetTable(deps, rt, spec.dataset, [spec.identifierColumn]);
     const { values } = identifierValues(table, spec.identifierColumn);
     const hashed = await identifierPoints(deps, pool, spec.dataset, version, spec.identifierColumn, values);
     const total = Math.max(PSI_PADDING, Math.ceil(values.length / PSI_PADDING) * PSI_PADDING);
@@ -262,7 +277,8 @@ export async function failSession(deps: Deps, s: TSession, o: { code: string; me
  * them; then only protected aggregates over the matched rows, charged to the budget. The secret is
  * erased whatever happens.
  */
-export async function executePsiJoin(deps: Deps, pool: MpcPool, computationId: string) {
+export async function executePsiJoin(deps: Deps, rt: TMpcRuntime, computationId: string) {
+  const { pool } = rt;
   const c = await start(deps, computationId);
   if (!c) return;
   const actor = actorOf(c);
@@ -277,7 +293,7 @@ export async function executePsiJoin(deps: Deps, pool: MpcPool, computationId: s
     });
     if (!s?.secret || !s.points || !s.pointOrder)
       throw new AppError('INVALID_STATE', 'the session has no secret left');
-    const { table, version } = await datasetTable(deps, spec.dataset, licensedColumns(spec));
+    const { table, version } = await datasetTable(deps, rt, spec.dataset, licensedColumns(spec));
     if (version !== (s.spec as { datasetVersion?: number }).datasetVersion) {
       throw new AppError(
         'INVALID_STATE',

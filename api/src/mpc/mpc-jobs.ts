@@ -1,4 +1,5 @@
 import type { MpcPool } from '@enclave/mpc';
+import { createTableCache } from '@enclave/sandbox';
 import { and, eq, inArray } from 'drizzle-orm';
 import { mpcComputations, mpcSessions } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
@@ -8,6 +9,9 @@ import { executeHeScore, executePsiJoin, failSession, finish, preparePsi } from 
 export const MPC_HE_SCORE_JOB = 'mpc.he.score';
 export const MPC_PSI_PREPARE_JOB = 'mpc.psi.prepare';
 export const MPC_PSI_JOIN_JOB = 'mpc.psi.join';
+
+/** Memory for the tables joint computations last read, in the dispatcher's process. */
+export const MPC_TABLE_CACHE_BYTES = 256 * 1024 ** 2;
 
 /** A computation whose worker died: failed, nothing released. */
 async function failComputation(deps: Deps, id: string, reason: { code: string; message: string }) {
@@ -27,17 +31,18 @@ async function failComputation(deps: Deps, id: string, reason: { code: string; m
 
 /** Joint computations' handlers for the job dispatcher; the work itself runs in `pool`'s processes. */
 export function mpcJobHandlers(deps: Deps, pool: MpcPool): Record<string, TJobHandler> {
+  const rt = { pool, tables: createTableCache(MPC_TABLE_CACHE_BYTES) };
   const workerFailed = (reason: { code: string; message: string }) =>
     reason.code === 'DATABASE_UNAVAILABLE'
       ? reason
       : { code: 'MPC_WORKER_FAILED', message: 'the worker running it stopped' };
   return {
     [MPC_HE_SCORE_JOB]: {
-      run: (job) => executeHeScore(deps, pool, job.refId),
+      run: (job) => executeHeScore(deps, rt, job.refId),
       fail: (job, reason) => failComputation(deps, job.refId, workerFailed(reason)),
     },
     [MPC_PSI_JOIN_JOB]: {
-      run: (job) => executePsiJoin(deps, pool, job.refId),
+      run: (job) => executePsiJoin(deps, rt, job.refId),
       async fail(job, reason) {
         await failComputation(deps, job.refId, workerFailed(reason));
         const [c] = await deps.db.select().from(mpcComputations).where(eq(mpcComputations.id, job.refId));
@@ -46,7 +51,7 @@ export function mpcJobHandlers(deps: Deps, pool: MpcPool): Record<string, TJobHa
       },
     },
     [MPC_PSI_PREPARE_JOB]: {
-      run: (job) => preparePsi(deps, pool, job.refId),
+      run: (job) => preparePsi(deps, rt, job.refId),
       async fail(job, reason) {
         const [s] = await deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, job.refId));
         if (s && s.status !== 'ready') await failSession(deps, s, workerFailed(reason));
