@@ -138,6 +138,8 @@ export async function licensedDataset(
       license: '授权运营',
       classification: 3,
       openness: 'conditional',
+      sharing: 'conditional',
+      sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
       columns: d.columns,
     },
     provider.token,

@@ -75,6 +75,8 @@ describe('catalogue lifecycle', () => {
       title: '社会保险缴费明细',
       titleEn: 'Social insurance contributions',
       openness: 'conditional',
+      sharing: 'conditional',
+      sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
       classification: 3,
       columns: [
         { name: 'person_id', type: 'string', nullable: false, sensitivity: 'identifier' },
@@ -263,7 +265,14 @@ describe('catalogue lifecycle', () => {
     ];
     const created = await t.req('POST', '/v1/datasets', {
       token: provider.token,
-      json: datasetBody({ slug: 'coded-columns', openness: 'conditional', classification: 3, columns }),
+      json: datasetBody({
+        slug: 'coded-columns',
+        openness: 'conditional',
+        sharing: 'conditional',
+        sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
+        classification: 3,
+        columns,
+      }),
     });
     expect(created.status).toBe(201);
     expect(created.json.columns).toEqual(columns);

@@ -62,11 +62,15 @@ describe('datasets that are not open data', () => {
     const conditional = await publishDataset(t, provider.token, {
       columns: COLUMNS,
       openness: 'conditional',
+      sharing: 'conditional',
+      sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
       classification: 2,
     });
     const closed = await publishDataset(t, provider.token, {
       columns: COLUMNS,
       openness: 'closed',
+      sharing: 'none',
+      sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
       classification: 3,
     });
     const retired = await publishDataset(t, provider.token, { columns: COLUMNS });

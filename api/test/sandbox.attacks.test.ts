@@ -32,6 +32,8 @@ async function licensed(tables: { columns: TColumn[]; csv: string }[], policy: R
     const provider = await t.user('provider');
     const datasetId = await publishDataset(t, provider.token, {
       openness: 'conditional',
+      sharing: 'conditional',
+      sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
       classification: 3,
       title: '受限数据',
       columns: table.columns,

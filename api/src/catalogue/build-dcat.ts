@@ -20,6 +20,8 @@ const CONTEXT = {
   dct: 'http://purl.org/dc/terms/',
   foaf: 'http://xmlns.com/foaf/0.1/',
   xsd: 'http://www.w3.org/2001/XMLSchema#',
+  /** Terms of our own: the sharing attribute (共享属性) between government departments. */
+  enclave: 'urn:enclave:ns:',
   'dct:issued': { '@type': 'xsd:dateTime' },
   'dct:modified': { '@type': 'xsd:dateTime' },
   'dcat:accessURL': { '@type': '@id' },
@@ -89,6 +91,8 @@ export async function buildDcat(deps: Deps) {
         'dcat:keyword': d.tags,
         'dct:license': { '@id': licenseIri(d.license) },
         'dct:accessRights': { '@id': `${EU}/access-right/${ACCESS[d.openness]}` },
+        'enclave:sharing': { '@id': `urn:enclave:sharing:${d.sharing}` },
+        ...(d.sharingBasis ? { 'enclave:sharingBasis': d.sharingBasis } : {}),
         'dct:accrualPeriodicity': { '@id': `${EU}/frequency/${FREQUENCY[d.updateFrequency]}` },
         'dct:issued': d.publishedAt?.toISOString(),
         'dct:modified': d.updatedAt.toISOString(),

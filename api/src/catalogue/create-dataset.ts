@@ -3,9 +3,9 @@ import type { TActor } from '../auth/actor.ts';
 import { pgCode } from '../db/errors.ts';
 import { datasets } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { AppError } from '../errors.ts';
+import { AppError, invalid } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
-import { searchTextOf, type TCreateDatasetBody } from './dataset-input.ts';
+import { searchTextOf, sharingOf, type TCreateDatasetBody } from './dataset-input.ts';
 
 /** Registers a dataset as a draft of the provider's org. */
 export async function createDataset(
@@ -14,6 +14,8 @@ export async function createDataset(
   input: TCreateDatasetBody,
   requestId?: string,
 ) {
+  const sharing = sharingOf(input);
+  if ('problem' in sharing) throw invalid([{ path: sharing.path, message: sharing.problem }]);
   const id = newId('ds');
   const at = deps.clock.now();
   try {
@@ -23,6 +25,7 @@ export async function createDataset(
         .values({
           id,
           ...input,
+          ...sharing,
           titleEn: input.titleEn ?? null,
           descriptionEn: input.descriptionEn ?? null,
           providerOrgId: actor.orgId,
@@ -39,7 +42,13 @@ export async function createDataset(
         objectType: 'dataset',
         objectId: id,
         datasetId: id,
-        details: { slug: input.slug, openness: input.openness, classification: input.classification },
+        details: {
+          slug: input.slug,
+          openness: input.openness,
+          classification: input.classification,
+          sharing: sharing.sharing,
+          sharingBasis: sharing.sharingBasis,
+        },
         requestId,
         at,
       });

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { OPENNESS } from '../db/schema/index.ts';
+import { OPENNESS, SHARING } from '../db/schema/index.ts';
 import { ZColumns } from './dataset-schema.ts';
 
 export const THEMES = [
@@ -43,10 +43,24 @@ const fields = {
   license: text(200),
   classification: z.number().int().min(1).max(4),
   openness: z.enum(OPENNESS),
+  sharing: z.enum(SHARING).openapi({
+    description:
+      '共享属性, independent of openness: `unconditional` 无条件共享, `conditional` 有条件共享 (the holder decides each request), `none` 不予共享. An open dataset is shared unconditionally (the default for one).',
+  }),
+  sharingBasis: text(2000).nullable().openapi({
+    description:
+      'The rule that allows conditional sharing or forbids it (e.g. a clause of a law or regulation); required unless unconditional',
+  }),
   columns: ZColumns,
 };
 
-export const ZCreateDatasetBody = z.strictObject(fields).openapi('CreateDatasetBody');
+export const ZCreateDatasetBody = z
+  .strictObject({
+    ...fields,
+    sharing: fields.sharing.optional(),
+    sharingBasis: fields.sharingBasis.optional(),
+  })
+  .openapi('CreateDatasetBody');
 export type TCreateDatasetBody = z.infer<typeof ZCreateDatasetBody>;
 
 const { slug: _slug, ...editable } = fields;
@@ -71,3 +85,31 @@ export const searchTextOf = (d: {
   [d.slug, d.title, d.titleEn ?? '', d.description, d.descriptionEn ?? '', ...d.tags]
     .join('\n')
     .toLowerCase();
+
+/**
+ * The sharing attribute a dataset ends up with, or what is wrong with it: an open dataset is shared
+ * unconditionally (the default for one); any other must say how it is shared; `conditional` and
+ * `none` need their basis, `unconditional` takes none.
+ */
+export function sharingOf(d: {
+  openness: (typeof OPENNESS)[number];
+  sharing?: (typeof SHARING)[number] | undefined;
+  sharingBasis?: string | null | undefined;
+}): { sharing: (typeof SHARING)[number]; sharingBasis: string | null } | { problem: string; path: string } {
+  const sharing = d.sharing ?? (d.openness === 'open' ? 'unconditional' : undefined);
+  if (!sharing)
+    return {
+      path: 'body.sharing',
+      problem: 'required unless the dataset is open: unconditional, conditional or none',
+    };
+  if (d.openness === 'open' && sharing !== 'unconditional') {
+    return { path: 'body.sharing', problem: 'an open dataset is shared unconditionally' };
+  }
+  if (sharing === 'unconditional') {
+    if (d.sharingBasis) return { path: 'body.sharingBasis', problem: 'unconditional sharing takes no basis' };
+    return { sharing, sharingBasis: null };
+  }
+  if (!d.sharingBasis)
+    return { path: 'body.sharingBasis', problem: `required for ${sharing} sharing: the rule it rests on` };
+  return { sharing, sharingBasis: d.sharingBasis };
+}

@@ -9,6 +9,7 @@ export type TSearchInput = {
   q?: string | undefined;
   theme?: string | undefined;
   openness?: 'open' | 'conditional' | 'closed' | undefined;
+  sharing?: 'unconditional' | 'conditional' | 'none' | undefined;
   provider?: string | undefined;
   tag?: string | undefined;
   classification?: number | undefined;
@@ -36,6 +37,7 @@ export async function searchDatasets(deps: Deps, actor: TActor | null, input: TS
   }
   if (input.theme) where.push(eq(datasets.theme, input.theme));
   if (input.openness) where.push(eq(datasets.openness, input.openness));
+  if (input.sharing) where.push(eq(datasets.sharing, input.sharing));
   if (input.provider) where.push(eq(datasets.providerOrgId, input.provider));
   if (input.tag) where.push(arrayContains(datasets.tags, [input.tag]));
   if (input.classification) where.push(eq(datasets.classification, input.classification));

@@ -9,7 +9,7 @@ import { answerFeedback, fileFeedback, listFeedback } from '../catalogue/feedbac
 import { getVisibleDataset, type TDatasetRow } from '../catalogue/get-dataset.ts';
 import { SEARCH_MAX_LIMIT, searchDatasets } from '../catalogue/search-datasets.ts';
 import { updateDataset } from '../catalogue/update-dataset.ts';
-import { DATASET_STATUSES, type datasetFeedback, OPENNESS } from '../db/schema/index.ts';
+import { DATASET_STATUSES, type datasetFeedback, OPENNESS, SHARING } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
@@ -30,6 +30,8 @@ export const ZDataset = z
     license: z.string(),
     classification: z.number().int(),
     openness: z.enum(OPENNESS),
+    sharing: z.enum(SHARING),
+    sharingBasis: z.string().nullable(),
     columns: z.array(ZColumn),
     status: z.enum(DATASET_STATUSES),
     reviewNote: z.string().nullable(),
@@ -57,6 +59,8 @@ export function datasetOut(d: TDatasetRow): z.infer<typeof ZDataset> {
     license: d.license,
     classification: d.classification,
     openness: d.openness,
+    sharing: d.sharing,
+    sharingBasis: d.sharingBasis,
     columns: d.columns,
     status: d.status,
     reviewNote: d.reviewNote,
@@ -73,6 +77,7 @@ const ZSearchQuery = z.strictObject({
   q: z.string().trim().max(200).optional(),
   theme: z.enum(THEMES).optional(),
   openness: z.enum(OPENNESS).optional(),
+  sharing: z.enum(SHARING).optional(),
   provider: z.string().max(64).optional(),
   tag: z.string().max(40).optional(),
   classification: z.coerce.number().int().min(1).max(4).optional(),

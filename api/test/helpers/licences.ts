@@ -16,6 +16,8 @@ export const RESTRICTED_COLUMNS = [
 export const publishRestricted = (t: TestApp, providerToken: string, over: Record<string, unknown> = {}) =>
   publishDataset(t, providerToken, {
     openness: 'conditional',
+    sharing: 'conditional',
+    sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
     classification: 3,
     title: '社会保险缴费',
     columns: RESTRICTED_COLUMNS,

@@ -1,11 +1,13 @@
 import { relations, sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { TColumn } from '../../catalogue/dataset-schema.ts';
 import { orgRef, orgs, userRef, users } from './accounts.ts';
 import { createdAt, tsColumn } from './columns.ts';
 
 export const DATASET_STATUSES = ['draft', 'submitted', 'published', 'retired'] as const;
 export const OPENNESS = ['open', 'conditional', 'closed'] as const;
+/** 共享属性: 无条件共享 · 有条件共享 · 不予共享. */
+export const SHARING = ['unconditional', 'conditional', 'none'] as const;
 
 export const datasets = pgTable(
   'datasets',
@@ -23,6 +25,9 @@ export const datasets = pgTable(
     license: text('license').notNull(),
     classification: integer('classification').notNull(),
     openness: text('openness', { enum: OPENNESS }).notNull(),
+    sharing: text('sharing', { enum: SHARING }).notNull(),
+    /** The rule that allows conditional sharing or forbids it; required unless unconditional. */
+    sharingBasis: text('sharing_basis'),
     columns: jsonb('columns').$type<TColumn[]>().notNull(),
     status: text('status', { enum: DATASET_STATUSES }).notNull().default('draft'),
     reviewNote: text('review_note'),
@@ -40,6 +45,7 @@ export const datasets = pgTable(
   (t) => [
     index('datasets_status_idx').on(t.status, t.createdAt),
     index('datasets_provider_idx').on(t.providerOrgId),
+    check('datasets_sharing_basis', sql`${t.sharing} = 'unconditional' or ${t.sharingBasis} is not null`),
   ],
 );
 

@@ -152,6 +152,8 @@ export const socialInsurance: TDemoDataset = {
     license: '公共数据授权运营协议（仅限授权范围内于沙箱中计算使用，不得导出明细）',
     classification: 3,
     openness: 'conditional',
+    sharing: 'conditional',
+    sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
     columns: [
       column('year', 'integer', '缴费年度', {
         min: 2000,

@@ -16,6 +16,8 @@ export const socialSecurityCards: TDemoDataset = {
     license: '不予开放',
     classification: 4,
     openness: 'closed',
+    sharing: 'none',
+    sharingBasis: '《政务信息资源共享管理暂行办法》（国发〔2016〕51号）第九条',
     columns: [
       column('card_no', 'string', '社会保障卡卡号', { sensitivity: 'identifier' }),
       column('citizen_id', 'string', '公民身份号码', { sensitivity: 'identifier' }),
