@@ -20,6 +20,7 @@ import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerMpcRoutes } from './routes/mpc.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
+import { registerSharingRoutes } from './routes/sharing.ts';
 
 /** The HTTP application: routes, auth, limits and error mapping, over the given dependencies. */
 export function createApp(deps: Deps): App {
@@ -45,6 +46,7 @@ export function createApp(deps: Deps): App {
   registerLicenceRoutes(app, deps);
   registerSandboxRoutes(app, deps);
   registerMpcRoutes(app, deps);
+  registerSharingRoutes(app, deps);
   registerAuditLogRoutes(app, deps);
   registerAuditEntryRoutes(app, deps);
 

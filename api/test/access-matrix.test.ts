@@ -91,6 +91,15 @@ beforeAll(async () => {
   ).id;
   mpc.psiSession = await readyPsiSession();
   await t.sandbox!.dispatcher.idle();
+  sharing.requester = await t.user('provider');
+  sharing.datasetId = await publishDataset(t, A.provider.token, {
+    openness: 'closed',
+    classification: 3,
+    sharing: 'conditional',
+    sharingBasis: '《政务信息资源共享管理暂行办法》第九条',
+  });
+  sharing.requestId = await pendingRequest();
+  sharing.theirsId = await publishDataset(t, sharing.requester.token, { sharing: 'unconditional' });
 }, 180_000);
 afterAll(() => t.close());
 
@@ -123,6 +132,23 @@ const heldRun = async () => {
   if (run?.status !== 'pending_review') throw new Error(`fixture: ${JSON.stringify(run)}`);
   return run.id as string;
 };
+/** Side A's provider holds a conditionally shared dataset; another department asks for it. */
+const sharing = { requester: null as unknown as TUser, datasetId: '', requestId: '', theirsId: '' };
+const sharingBody = (dataset = sharing.datasetId) => ({
+  dataset,
+  columns: ['aqi'],
+  duty: '履行环境监测职责',
+  purpose: '空气质量考核',
+  systems: ['环境监测平台'],
+  term: {
+    notBefore: new Date().toISOString(),
+    notAfter: new Date(Date.now() + 86_400_000 * 30).toISOString(),
+  },
+});
+const pendingRequest = async () =>
+  created(
+    await t.req('POST', '/v1/sharing/requests', { token: sharing.requester.token, json: sharingBody() }),
+  ).id as string;
 const octets = (body: Uint8Array) => ({
   body: body as Uint8Array<ArrayBuffer>,
   headers: { 'content-type': 'application/octet-stream' },
@@ -415,6 +441,25 @@ const CASES: Record<string, TCase> = {
   },
   'GET /v1/audit/export': { success: 200, make: () => ({ path: '/v1/audit/export' }) },
   'GET /v1/audit/alerts': { success: 200, make: () => ({ path: '/v1/audit/alerts' }) },
+  'POST /v1/sharing/requests': {
+    success: 201,
+    // A department asks another's: the third department's open dataset.
+    make: () => ({ path: '/v1/sharing/requests', json: sharingBody(sharing.theirsId) }),
+  },
+  'POST /v1/sharing/requests/{id}/decisions': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({
+      path: `/v1/sharing/requests/${await pendingRequest()}/decisions`,
+      json: { decision: 'approve' },
+    }),
+  },
+  'GET /v1/sharing/requests': { success: 200, make: () => ({ path: '/v1/sharing/requests' }) },
+  'GET /v1/sharing/requests/{id}': {
+    otherOrg: 404,
+    success: 200,
+    make: () => ({ path: `/v1/sharing/requests/${sharing.requestId}` }),
+  },
   'GET /v1/mpc/params': { success: 200, make: () => ({ path: '/v1/mpc/params' }) },
   'POST /v1/mpc/he/sessions': {
     otherOrg: 404,
@@ -512,7 +557,7 @@ describe('the role × operation matrix', () => {
   });
 
   it('covers every operation, and every operation says what it does and who may call it', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(63);
+    expect(operations.length).toBeGreaterThanOrEqual(67);
     for (const op of operations) {
       expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
       // Said in words too: what it does, then who may call it.

@@ -5,3 +5,4 @@ export * from './jobs.ts';
 export * from './licences.ts';
 export * from './mpc.ts';
 export * from './sandbox.ts';
+export * from './sharing.ts';
