@@ -266,6 +266,25 @@ describe('encrypted model over protected aggregates', () => {
     expect((await put(s16.id, new Uint8Array(keys.length + 1))).status).toBe(413);
     const linear = await put(sessionId, (await createHeKeys('ckks-8192', { relin: true })).relinKeys!);
     expect([linear.status, linear.json.code]).toEqual([422, 'MPC_INPUT_INVALID']);
+    // No keys stored yet: a polynomial is refused before anything is queued or charged.
+    const early = await call<{ id: string }>(
+      c.api,
+      'POST',
+      `/v1/mpc/he/sessions/${s16.id}/models`,
+      await encryptModel(k16, [1], 0),
+    );
+    const keyless = await t.req('POST', '/v1/mpc/he/aggregate', {
+      token: c.op.token,
+      json: {
+        sessionId: s16.id,
+        modelId: early.id,
+        dataset: c.datasetId,
+        groupBy: 'district',
+        features: [{ statistic: 'mean', column: 'birth_year' }],
+        polynomial: [0, 0.5, 0.01],
+      },
+    });
+    expect([keyless.status, keyless.json.code]).toEqual([409, 'MPC_KEYS_MISSING']);
     // Right size and header, forged body: stored, then refused by SEAL when a polynomial needs them.
     const forged = Uint8Array.from(keys);
     forged.set(crypto.getRandomValues(new Uint8Array(65_536)), 10_000);
@@ -417,7 +436,8 @@ describe('private join and compute', () => {
       .select()
       .from(mpcPointCache)
       .where(eq(mpcPointCache.datasetId, c.datasetId));
-    expect(cached!.points.length).toBe(ROWS.length * 32);
+    // Padding included: 208 distinct identifiers, padded to 1 024 points.
+    expect(cached!.points.length).toBe(1024 * 32);
     const [session] = await t.deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, sessionId));
     expect([session!.status, session!.secret]).toEqual(['succeeded', null]);
   });

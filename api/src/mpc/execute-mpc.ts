@@ -61,6 +61,21 @@ async function datasetTable(
   return { table, version: ds.currentVersion };
 }
 
+/** The contract checked again when the work starts (its run was counted when it was queued). */
+const recheck = (
+  deps: Deps,
+  actor: TActor,
+  contractId: string,
+  operation: 'he' | 'psi',
+  spec: Parameters<typeof licensedColumns>[0] & { dataset: string },
+) =>
+  enforceContract(deps, actor, {
+    contractId,
+    operation,
+    datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
+    quota: 'skip',
+  });
+
 /** Splits n items in two halves and runs `op` on each in its own worker, so both cores work. */
 async function inHalves(
   n: number,
@@ -85,12 +100,7 @@ export async function executeHeScore(deps: Deps, rt: TMpcRuntime, computationId:
   const actor = actorOf(c);
   const spec = c.spec as THeScoreSpec;
   try {
-    const effective = await enforceContract(deps, actor, {
-      contractId: c.contractId,
-      operation: 'he',
-      datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
-      quota: 'skip',
-    });
+    const effective = await recheck(deps, actor, c.contractId, 'he', spec);
     const [session] = await deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, c.sessionId));
     const [model] = await deps.db.select().from(mpcModels).where(eq(mpcModels.id, spec.modelId));
     const { table, version } = await datasetTable(deps, rt, spec.dataset, licensedColumns(spec));
@@ -179,25 +189,34 @@ function identifierValues(table: TTable, column: string): { values: string[]; ro
   return { values, rowValue };
 }
 
-/** The curve points of a version's identifier values: from the cache, or hashed in both workers and kept. */
-async function identifierPoints(
+/**
+ * The points a join blinds for a version's identifier values: each value hashed to the curve, in
+ * order, then hashed random padding up to a multiple of {@link PSI_PADDING}. Cached per version
+ * padding included, so that preparing a join takes the same time whatever the exact number of
+ * values. An empty value cannot be hashed: a random stand-in takes its place and is never matched.
+ */
+async function paddedPoints(
   deps: Deps,
   pool: MpcPool,
   datasetId: string,
   version: number,
   column: string,
   values: string[],
-) {
+): Promise<Uint8Array> {
+  const total = Math.max(PSI_PADDING, Math.ceil(values.length / PSI_PADDING) * PSI_PADDING);
   const key = and(
     eq(mpcPointCache.datasetId, datasetId),
     eq(mpcPointCache.version, version),
     eq(mpcPointCache.column, column),
   );
   const [cached] = await deps.db.select().from(mpcPointCache).where(key);
-  if (cached && cached.points.length === values.length * 32) return new Uint8Array(cached.points);
-  const points = await inHalves(values.length, (from, to) =>
-    pool.run('psi.hash', { ids: values.slice(from, to) }),
-  );
+  if (cached && cached.points.length === total * 32) return new Uint8Array(cached.points);
+  const random = () => Buffer.from(generateBlindingSecret()).toString('hex');
+  const ids = [
+    ...values.map((v) => (v === '' ? random() : v)),
+    ...Array.from({ length: total - values.length }, random),
+  ];
+  const points = await inHalves(total, (from, to) => pool.run('psi.hash', { ids: ids.slice(from, to) }));
   await deps.db
     .insert(mpcPointCache)
     .values({ datasetId, version, column, points: Buffer.from(points), createdAt: deps.clock.now() })
@@ -220,21 +239,11 @@ export async function preparePsi(deps: Deps, rt: TMpcRuntime, sessionId: string)
   if (!s) return;
   const spec = s.spec as TPsiSpec;
   try {
-    await enforceContract(deps, actorOf(s), {
-      contractId: s.contractId,
-      operation: 'psi',
-      datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
-      quota: 'skip',
-    });
+    await recheck(deps, actorOf(s), s.contractId, 'psi', spec);
     const { table, version } = await datasetTable(deps, rt, spec.dataset, [spec.identifierColumn]);
     const { values } = identifierValues(table, spec.identifierColumn);
-    const hashed = await identifierPoints(deps, pool, spec.dataset, version, spec.identifierColumn, values);
-    const total = Math.max(PSI_PADDING, Math.ceil(values.length / PSI_PADDING) * PSI_PADDING);
-    const padding = Array.from({ length: total - values.length }, () =>
-      Buffer.from(generateBlindingSecret()).toString('hex'),
-    );
-    const padded =
-      padding.length > 0 ? Buffer.concat([hashed, await pool.run('psi.hash', { ids: padding })]) : hashed;
+    const padded = await paddedPoints(deps, pool, spec.dataset, version, spec.identifierColumn, values);
+    const total = padded.length / 32;
     const secret = generateBlindingSecret();
     const blinded = await inHalves(total, (from, to) =>
       pool.run('psi.blind', { secret, points: padded.subarray(from * 32, to * 32) }),
@@ -285,12 +294,7 @@ export async function executePsiJoin(deps: Deps, rt: TMpcRuntime, computationId:
   const spec = c.spec as TPsiSpec & { identifiers: number };
   const [s] = await deps.db.select().from(mpcSessions).where(eq(mpcSessions.id, c.sessionId));
   try {
-    const effective = await enforceContract(deps, actor, {
-      contractId: c.contractId,
-      operation: 'psi',
-      datasets: [{ id: spec.dataset, columns: licensedColumns(spec) }],
-      quota: 'skip',
-    });
+    const effective = await recheck(deps, actor, c.contractId, 'psi', spec);
     if (!s?.secret || !s.points || !s.pointOrder)
       throw new AppError('INVALID_STATE', 'the session has no secret left');
     const { table, version } = await datasetTable(deps, rt, spec.dataset, licensedColumns(spec));

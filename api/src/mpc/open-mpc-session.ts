@@ -23,15 +23,6 @@ export type TCallContext = { actor: TActor; requestId: string };
 
 const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Library refusals of bytes as API errors. */
-const refusing = <T>(fn: () => T): T => {
-  try {
-    return fn();
-  } catch (err) {
-    throw apiErrorOf(err) ?? err;
-  }
-};
-
 /**
  * Checks uploaded bytes with `check`; a refusal is written to the audit log (what was sent: its
  * size and digest, and why it was refused) in a transaction of its own, then thrown.
@@ -79,7 +70,7 @@ export async function openHeSession(
   input: { contractId: string; paramSet: TParamSetId },
 ) {
   const at = deps.clock.now();
-  const set = refusing(() => paramSet(input.paramSet));
+  const set = paramSet(input.paramSet);
   return withContract(
     deps,
     call.actor,

@@ -2,40 +2,14 @@ import { and, eq } from 'drizzle-orm';
 import type { TActor } from '../auth/actor.ts';
 import { mpcComputations, mpcSessions } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { notFound } from '../errors.ts';
+import { longPoll } from '../sandbox/read-runs.ts';
 
-type TSettled = 'queued' | 'running';
+/** Settled: no longer queued or running. */
+const isSettled = (row: { status: string }) => row.status !== 'queued' && row.status !== 'running';
 
-/**
- * Reads one of the caller's org's computations or sessions; with `waitS`, a long poll that answers
- * as soon as it is no longer queued or running.
- */
-export async function waitForMpc<T extends { status: string }>(
-  deps: Deps,
-  id: string,
-  waitS: number,
-  read: () => Promise<T | undefined>,
-  what: string,
-): Promise<T> {
-  const deadline = performance.now() + waitS * 1000;
-  for (;;) {
-    const left = deadline - performance.now();
-    const waiter = left > 0 ? deps.runEvents.waitFinished(id, Math.min(left, 1_000)) : null;
-    const row = await read();
-    if (!row) {
-      waiter?.cancel();
-      throw notFound(what);
-    }
-    if (!waiter || !(['queued', 'running'] as TSettled[]).includes(row.status as TSettled)) {
-      waiter?.cancel();
-      return row;
-    }
-    await waiter.done;
-  }
-}
-
+/** One of the caller's org's computations; with `waitS`, a long poll until it is settled. */
 export const readComputation = (deps: Deps, actor: TActor, id: string, waitS = 0) =>
-  waitForMpc(
+  longPoll(
     deps,
     id,
     waitS,
@@ -46,11 +20,13 @@ export const readComputation = (deps: Deps, actor: TActor, id: string, waitS = 0
           .from(mpcComputations)
           .where(and(eq(mpcComputations.id, id), eq(mpcComputations.operatorOrgId, actor.orgId)))
       )[0],
+    isSettled,
     'computation',
   );
 
+/** One of the caller's org's join sessions; with `waitS`, a long poll until its points are ready or it failed. */
 export const readPsiSession = (deps: Deps, actor: TActor, id: string, waitS = 0) =>
-  waitForMpc(
+  longPoll(
     deps,
     id,
     waitS,
@@ -67,5 +43,6 @@ export const readPsiSession = (deps: Deps, actor: TActor, id: string, waitS = 0)
             ),
           )
       )[0],
+    isSettled,
     'session',
   );

@@ -19,33 +19,55 @@ export async function listSessionRuns(deps: Deps, actor: TActor, sessionId: stri
 }
 
 /**
- * One of the operator's runs; with `waitS`, a long poll: answers as soon as `isSettled` says the
- * run (as the operator may see it) is settled, or when the wait is over.
+ * A long poll on an object that workers finish (a run, a joint computation): reads it with `read`
+ * and answers as soon as `isSettled` says so, or when `waitS` is over; 404 naming `what` if `read`
+ * finds nothing for this caller.
  */
-export async function waitForRun(
+export async function longPoll<T>(
+  deps: Deps,
+  id: string,
+  waitS: number,
+  read: () => Promise<T | undefined>,
+  isSettled: (row: T) => boolean,
+  what: string,
+): Promise<T> {
+  const deadline = performance.now() + waitS * 1000;
+  for (;;) {
+    // Subscribed before reading, so an object finishing in between is not missed.
+    const left = deadline - performance.now();
+    const waiter = left > 0 ? deps.runEvents.waitFinished(id, Math.min(left, 1_000)) : null;
+    const row = await read();
+    if (!row) {
+      waiter?.cancel();
+      throw notFound(what);
+    }
+    if (!waiter || isSettled(row)) {
+      waiter?.cancel();
+      return row;
+    }
+    await waiter.done;
+  }
+}
+
+/** One of the operator's runs; with `waitS`, a long poll until `isSettled` says the run (as the operator may see it) is settled. */
+export const waitForRun = (
   deps: Deps,
   actor: TActor,
   runId: string,
   waitS: number,
   isSettled: (run: TRunRow) => boolean,
-): Promise<TRunRow> {
-  const deadline = performance.now() + waitS * 1000;
-  for (;;) {
-    // Subscribed before reading, so a run finishing in between is not missed.
-    const left = deadline - performance.now();
-    const waiter = left > 0 ? deps.runEvents.waitFinished(runId, Math.min(left, 1_000)) : null;
-    const [run] = await deps.db
-      .select()
-      .from(sandboxRuns)
-      .where(and(eq(sandboxRuns.id, runId), eq(sandboxRuns.operatorOrgId, actor.orgId)));
-    if (!run) {
-      waiter?.cancel();
-      throw notFound('run');
-    }
-    if (!waiter || isSettled(run)) {
-      waiter?.cancel();
-      return run;
-    }
-    await waiter.done;
-  }
-}
+): Promise<TRunRow> =>
+  longPoll(
+    deps,
+    runId,
+    waitS,
+    async () =>
+      (
+        await deps.db
+          .select()
+          .from(sandboxRuns)
+          .where(and(eq(sandboxRuns.id, runId), eq(sandboxRuns.operatorOrgId, actor.orgId)))
+      )[0],
+    isSettled,
+    'run',
+  );
