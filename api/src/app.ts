@@ -21,6 +21,7 @@ import { registerMpcRoutes } from './routes/mpc.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
 import { registerSharingRoutes } from './routes/sharing.ts';
+import { registerSharingGrantRoutes } from './routes/sharing-grants.ts';
 
 /** The HTTP application: routes, auth, limits and error mapping, over the given dependencies. */
 export function createApp(deps: Deps): App {
@@ -47,6 +48,7 @@ export function createApp(deps: Deps): App {
   registerSandboxRoutes(app, deps);
   registerMpcRoutes(app, deps);
   registerSharingRoutes(app, deps);
+  registerSharingGrantRoutes(app, deps);
   registerAuditLogRoutes(app, deps);
   registerAuditEntryRoutes(app, deps);
 

@@ -35,7 +35,10 @@ export type TErrorCode =
   | 'AUDIT_LOG_INCONSISTENT'
   | 'MPC_INPUT_INVALID'
   | 'MPC_KEYS_MISSING'
-  | 'MPC_NOT_RELEASABLE';
+  | 'MPC_NOT_RELEASABLE'
+  | 'GRANT_REVOKED'
+  | 'GRANT_EXPIRED'
+  | 'GRANT_NOT_YET_VALID';
 
 /** The one table from error code to HTTP status. */
 export const codeToStatus = {
@@ -75,6 +78,9 @@ export const codeToStatus = {
   MPC_INPUT_INVALID: 422,
   MPC_KEYS_MISSING: 409,
   MPC_NOT_RELEASABLE: 422,
+  GRANT_REVOKED: 403,
+  GRANT_EXPIRED: 403,
+  GRANT_NOT_YET_VALID: 403,
 } as const satisfies Record<TErrorCode, number>;
 
 export type TFieldError = { path: string; message: string };

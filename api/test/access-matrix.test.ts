@@ -1,7 +1,8 @@
 import { countersignContract, generateSigningKey } from '@enclave/contracts';
 import { answerPsi, createHeKeys, encryptModel, startPsi, type THeKeys } from '@enclave/mpc/client';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type TRole } from '../src/db/schema/index.ts';
+import { ROLES, sharingRequests, type TRole } from '../src/db/schema/index.ts';
 import { datasetBody, publishDataset, uploadData } from './helpers/datasets.ts';
 import { activeContract, apply } from './helpers/licences.ts';
 import { runScript, socialRows } from './helpers/sandbox.ts';
@@ -100,6 +101,12 @@ beforeAll(async () => {
   });
   sharing.requestId = await pendingRequest();
   sharing.theirsId = await publishDataset(t, sharing.requester.token, { sharing: 'unconditional' });
+  sharing.noneId = await publishDataset(t, sharing.requester.token, {
+    openness: 'closed',
+    classification: 4,
+    sharing: 'none',
+    sharingBasis: '《个人信息保护法》第十三条',
+  });
 }, 180_000);
 afterAll(() => t.close());
 
@@ -133,7 +140,13 @@ const heldRun = async () => {
   return run.id as string;
 };
 /** Side A's provider holds a conditionally shared dataset; another department asks for it. */
-const sharing = { requester: null as unknown as TUser, datasetId: '', requestId: '', theirsId: '' };
+const sharing = {
+  requester: null as unknown as TUser,
+  datasetId: '',
+  requestId: '',
+  theirsId: '',
+  noneId: '',
+};
 const sharingBody = (dataset = sharing.datasetId) => ({
   dataset,
   columns: ['aqi'],
@@ -149,6 +162,43 @@ const pendingRequest = async () =>
   created(
     await t.req('POST', '/v1/sharing/requests', { token: sharing.requester.token, json: sharingBody() }),
   ).id as string;
+/** A pending request for side A's dataset, past its deadline: the authority's to urge or decide. */
+const overdueRequest = async () => {
+  const id = await pendingRequest();
+  await t.deps.db
+    .update(sharingRequests)
+    .set({ dueAt: new Date(Date.now() - 86_400_000) })
+    .where(eq(sharingRequests.id, id));
+  return id;
+};
+/** `caller`'s department asks for a dataset that is not shared: refused, its to object to. */
+const refusedRequest = async (caller: TUser) =>
+  created(
+    await t.req('POST', '/v1/sharing/requests', { token: caller.token, json: sharingBody(sharing.noneId) }),
+  ).id as string;
+/** A grant of side A's dataset to another department. */
+const grantOfA = async () => {
+  const id = await pendingRequest();
+  created(
+    await t.req('POST', `/v1/sharing/requests/${id}/decisions`, {
+      token: A.provider.token,
+      json: { decision: 'approve' },
+    }),
+    200,
+  );
+  return id;
+};
+/** A read through a grant `caller`'s department holds (of an unconditionally shared dataset). */
+const grantRead = async (caller: TUser, path: string, json?: unknown) => {
+  const id = created(
+    await t.req('POST', '/v1/sharing/requests', { token: caller.token, json: sharingBody(sharing.theirsId) }),
+  ).id as string;
+  return {
+    path: `/v1/sharing/grants/${id}/${path}`,
+    headers: { 'x-enclave-system': encodeURIComponent('环境监测平台') },
+    ...(json === undefined ? {} : { json }),
+  };
+};
 const octets = (body: Uint8Array) => ({
   body: body as Uint8Array<ArrayBuffer>,
   headers: { 'content-type': 'application/octet-stream' },
@@ -449,10 +499,60 @@ const CASES: Record<string, TCase> = {
   'POST /v1/sharing/requests/{id}/decisions': {
     otherOrg: 404,
     success: 200,
+    // Overdue, so that the authority may decide in the holder's place.
     make: async () => ({
-      path: `/v1/sharing/requests/${await pendingRequest()}/decisions`,
+      path: `/v1/sharing/requests/${await overdueRequest()}/decisions`,
       json: { decision: 'approve' },
     }),
+  },
+  'POST /v1/sharing/requests/{id}/urge': {
+    success: 200,
+    make: async () => ({
+      path: `/v1/sharing/requests/${await overdueRequest()}/urge`,
+      json: { note: '请于三个工作日内办结' },
+    }),
+  },
+  'POST /v1/sharing/requests/{id}/objections': {
+    success: 200,
+    make: async (caller) => ({
+      path: `/v1/sharing/requests/${await refusedRequest(caller)}/objections`,
+      json: { objection: '依法履职需要' },
+    }),
+  },
+  'POST /v1/sharing/requests/{id}/rulings': {
+    success: 200,
+    make: async () => {
+      const id = await refusedRequest(A.provider);
+      created(
+        await t.req('POST', `/v1/sharing/requests/${id}/objections`, {
+          token: A.provider.token,
+          json: { objection: '依法履职需要' },
+        }),
+        200,
+      );
+      return { path: `/v1/sharing/requests/${id}/rulings`, json: { ruling: 'uphold', reason: '维持' } };
+    },
+  },
+  'POST /v1/sharing/requests/{id}/revocation': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({
+      path: `/v1/sharing/requests/${await grantOfA()}/revocation`,
+      json: { reason: '履职依据失效' },
+    }),
+  },
+  'GET /v1/sharing/grants/{id}/rows': { success: 200, make: (caller) => grantRead(caller, 'rows') },
+  'GET /v1/sharing/grants/{id}/changes': {
+    success: 200,
+    make: (caller) => grantRead(caller, 'changes?since=0'),
+  },
+  'POST /v1/sharing/grants/{id}/query': {
+    success: 200,
+    make: (caller) => grantRead(caller, 'query', { aggregates: [{ fn: 'count', as: 'n' }] }),
+  },
+  'GET /v1/sharing/grants/{id}/download': {
+    success: 200,
+    make: (caller) => grantRead(caller, 'download'),
   },
   'GET /v1/sharing/requests': { success: 200, make: () => ({ path: '/v1/sharing/requests' }) },
   'GET /v1/sharing/requests/{id}': {
@@ -557,7 +657,7 @@ describe('the role × operation matrix', () => {
   });
 
   it('covers every operation, and every operation says what it does and who may call it', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(67);
+    expect(operations.length).toBeGreaterThanOrEqual(75);
     for (const op of operations) {
       expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
       // Said in words too: what it does, then who may call it.

@@ -39,6 +39,9 @@ const TITLES: Record<TErrorCode, string> = {
   MPC_INPUT_INVALID: 'Encrypted or blinded input refused',
   MPC_KEYS_MISSING: 'Keys missing for this computation',
   MPC_NOT_RELEASABLE: 'Nothing releasable',
+  GRANT_REVOKED: 'Sharing grant revoked',
+  GRANT_EXPIRED: 'Sharing grant expired',
+  GRANT_NOT_YET_VALID: 'Sharing grant not yet valid',
 };
 
 /** An RFC 9457 problem document for an error; never includes a stack, SQL or a path. */

@@ -8,7 +8,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, invalid, type TFieldError } from '../errors.ts';
 import { columnMap, columnRef, decodeValue, lookupColumn, outputExpr } from './columns.ts';
 import { filterCondition } from './filters.ts';
-import { getOpenDataset } from './open-dataset.ts';
+import { getOpenDataset, type TOpenDataset } from './open-dataset.ts';
 import type { TOpenQueryBody } from './query-input.ts';
 import type { TRowValue } from './query-rows.ts';
 
@@ -26,19 +26,29 @@ type TOutput = { name: string; type: TColumnType; expr: SQL };
 
 const isNumeric = (c: TColumn) => c.type === 'integer' || c.type === 'number';
 
-/**
- * Runs a structured query over an open dataset: filters, then either groups with count, sum, avg,
- * min and max, or (with neither aggregates nor groupBy) a projection of rows. Every name is
- * checked against the schema and reaches SQL as a quoted identifier; every value is a parameter.
- */
+/** A structured query over an open dataset (see {@link runQuery}), counted as an open-data read. */
 export async function aggregateOpenData(
   deps: Deps,
   actor: TActor | null,
   datasetId: string,
   body: TOpenQueryBody,
 ): Promise<TQueryResult> {
-  const dataset = await getOpenDataset(deps.db, datasetId);
-  const columns = columnMap(dataset.columns);
+  const result = await runQuery(deps, await getOpenDataset(deps.db, datasetId), body);
+  deps.readCounter.count(datasetId, 'query', actor === null, deps.clock.now());
+  return result;
+}
+
+/**
+ * Runs a structured query over a dataset's visible version: filters, then either groups with count, sum, avg,
+ * min and max, or (with neither aggregates nor groupBy) a projection of rows. Every name is
+ * checked against the schema and reaches SQL as a quoted identifier; every value is a parameter.
+ */
+export async function runQuery(
+  deps: Deps,
+  dataset: TOpenDataset,
+  body: TOpenQueryBody,
+): Promise<TQueryResult> {
+  const columns = columnMap(dataset.columns, dataset.withheld);
   const errors: TFieldError[] = [];
   // Groups are labelled unless the caller chose the outputs.
   const select = body.select ?? body.groupBy ?? [];
@@ -155,6 +165,5 @@ export async function aggregateOpenData(
       .slice(0, body.limit)
       .map((r) => outputs.map((o, i) => decodeValue(o.type, r[`c${i}`])));
   }
-  deps.readCounter.count(dataset.id, 'query', actor === null, deps.clock.now());
   return result;
 }

@@ -8,10 +8,11 @@ import type { TFieldError } from '../errors.ts';
  * only the schema's own column then reaches SQL, as a quoted identifier.
  */
 
-export type TColumnMap = ReadonlyMap<string, TColumn>;
+/** The columns a caller may name; `withheld` are the dataset's others, refused by name (a grant's unnamed ones). */
+export type TColumnMap = ReadonlyMap<string, TColumn> & { readonly withheld: ReadonlySet<string> };
 
-export const columnMap = (columns: readonly TColumn[]): TColumnMap =>
-  new Map(columns.map((c) => [c.name, c]));
+export const columnMap = (columns: readonly TColumn[], withheld: readonly string[] = []): TColumnMap =>
+  Object.assign(new Map(columns.map((c) => [c.name, c])), { withheld: new Set(withheld) });
 
 /** How a name is echoed in an error: quoted, and cut short so a long attempt does not flood it. */
 export const shown = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
@@ -24,7 +25,14 @@ export function lookupColumn(
   errors: TFieldError[],
 ): TColumn | undefined {
   const column = columns.get(name);
-  if (!column) errors.push({ path, message: `unknown column ${shown(name)}` });
+  if (!column) {
+    errors.push({
+      path,
+      message: columns.withheld.has(name)
+        ? `column ${shown(name)} is not granted`
+        : `unknown column ${shown(name)}`,
+    });
+  }
   return column;
 }
 

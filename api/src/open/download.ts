@@ -7,7 +7,7 @@ import type { Deps } from '../deps.ts';
 import { invalid, type TFieldError } from '../errors.ts';
 import { toWebStream } from '../http/web-stream.ts';
 import { columnMap, columnRef, outputExpr, parseColumnList } from './columns.ts';
-import { getOpenDataset } from './open-dataset.ts';
+import { getOpenDataset, type TOpenDataset } from './open-dataset.ts';
 
 export const DOWNLOAD_FORMATS = ['csv', 'ndjson'] as const;
 export type TDownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
@@ -78,20 +78,35 @@ function downloadSelect(
   );
 }
 
-/**
- * A whole open dataset (its visible version) as CSV with a header row or as NDJSON, streamed from
- * the database and never held in memory. The first chunk is read before this returns, so a failing
- * query is still an error response rather than a cut-off download.
- */
+/** A whole open dataset as a download (see {@link streamRows}), counted as an open-data read. */
 export async function downloadOpenData(
   deps: Deps,
   actor: TActor | null,
   datasetId: string,
   input: TDownloadInput,
 ): Promise<TDownload> {
-  const dataset = await getOpenDataset(deps.db, datasetId);
+  const download = await streamRows(deps, await getOpenDataset(deps.db, datasetId), input);
+  deps.readCounter.count(datasetId, 'download', actor === null, deps.clock.now());
+  return download;
+}
+
+/**
+ * A whole dataset (its visible version) as CSV with a header row or as NDJSON, streamed from
+ * the database and never held in memory. The first chunk is read before this returns, so a failing
+ * query is still an error response rather than a cut-off download.
+ */
+export async function streamRows(
+  deps: Deps,
+  dataset: TOpenDataset,
+  input: TDownloadInput,
+): Promise<TDownload> {
   const errors: TFieldError[] = [];
-  const columns = parseColumnList(columnMap(dataset.columns), input.select, 'query.select', errors);
+  const columns = parseColumnList(
+    columnMap(dataset.columns, dataset.withheld),
+    input.select,
+    'query.select',
+    errors,
+  );
   if (errors.length > 0) throw invalid(errors);
 
   const { tableName, version } = dataset;
@@ -103,7 +118,6 @@ export async function downloadOpenData(
     ridBounds: async () => (tableName === null ? null : ridBounds(deps.db, tableName)),
   });
   const first = await chunks.next();
-  deps.readCounter.count(dataset.id, 'download', actor === null, deps.clock.now());
   return {
     filename: `${dataset.slug}-v${version ?? 0}.${input.format}`,
     contentType: CONTENT_TYPES[input.format],

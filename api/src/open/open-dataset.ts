@@ -5,11 +5,15 @@ import type { Db } from '../db/client.ts';
 import { datasets } from '../db/schema/index.ts';
 import { AppError, notFound } from '../errors.ts';
 
-/** A published open dataset with its visible version; `version` and `tableName` are null before any data. */
+/**
+ * A dataset as a read sees it: its visible version (`version` and `tableName` are null before any
+ * data) and the columns the reader may name, the others `withheld` (an open dataset withholds none).
+ */
 export type TOpenDataset = {
   id: string;
   slug: string;
   columns: TColumn[];
+  withheld: string[];
   version: number | null;
   tableName: string | null;
 };
@@ -36,7 +40,7 @@ export async function getOpenDataset(db: Db, id: string): Promise<TOpenDataset> 
   if (row.status !== 'published' || row.openness !== 'open') {
     throw new AppError('OPEN_DATA_NOT_AVAILABLE', 'this dataset is not served as open data');
   }
-  const base = { id: row.id, slug: row.slug, columns: row.columns };
+  const base = { id: row.id, slug: row.slug, columns: row.columns, withheld: [] };
   if (row.currentVersion === null) return { ...base, version: null, tableName: null };
   const tableName = await committedTableName(db, id, row.currentVersion);
   // The current version is always committed first; anything else is a broken invariant, not input.

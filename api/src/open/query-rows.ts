@@ -16,7 +16,7 @@ import {
 } from './columns.ts';
 import { decodeCursor, encodeCursor, generationOf, type TRowsCursor } from './cursor.ts';
 import { filterCondition, parseFilterParam } from './filters.ts';
-import { getOpenDataset } from './open-dataset.ts';
+import { getOpenDataset, type TOpenDataset } from './open-dataset.ts';
 
 export const ROWS_DEFAULT_LIMIT = 100;
 export const ROWS_MAX_LIMIT = 1000;
@@ -79,19 +79,31 @@ function parseSort(columns: TColumnMap, raw: string | undefined, errors: TFieldE
   return keys;
 }
 
-/**
- * A page of rows of an open dataset: chosen columns, filters that must all hold, sorting, and
- * paging by offset or, in the default order, by an opaque cursor that pins the version the walk
- * started at. Rows of versions not yet committed are never read.
- */
+/** A page of rows of an open dataset (see {@link readRows}), counted as an open-data read. */
 export async function queryRows(
   deps: Deps,
   actor: TActor | null,
   datasetId: string,
   input: TRowsInput,
 ): Promise<TRowsPage> {
-  const dataset = await getOpenDataset(deps.db, datasetId);
-  const columns = columnMap(dataset.columns);
+  const page = await readRows(deps, await getOpenDataset(deps.db, datasetId), input);
+  deps.readCounter.count(datasetId, 'rows', actor === null, deps.clock.now());
+  return page;
+}
+
+/**
+ * A page of rows: chosen columns, filters that must all hold, sorting, and paging by offset or, in
+ * the default order, by an opaque cursor that pins the version the walk started at. With
+ * `sinceVersion`, only the rows later versions added. Rows of versions not yet committed are never
+ * read.
+ */
+export async function readRows(
+  deps: Deps,
+  dataset: TOpenDataset,
+  input: TRowsInput,
+  sinceVersion?: number,
+): Promise<TRowsPage> {
+  const columns = columnMap(dataset.columns, dataset.withheld);
   const errors: TFieldError[] = [];
   const selected = parseColumnList(columns, input.select, 'query.select', errors);
   const filters = input.filter ?? [];
@@ -145,15 +157,11 @@ export async function queryRows(
     hasMore: false,
     nextCursor: null,
   };
-  const counted = <T>(value: T): T => {
-    deps.readCounter.count(dataset.id, 'rows', actor === null, deps.clock.now());
-    return value;
-  };
-  if (dataset.version === null || dataset.tableName === null)
-    return counted({ version: null, items: [], page });
+  if (dataset.version === null || dataset.tableName === null) return { version: null, items: [], page };
 
   const version = cursor?.version ?? dataset.version;
   const where = [sql`_v <= ${version}`, ...conditions];
+  if (sinceVersion !== undefined) where.push(sql`_v > ${sinceVersion}`);
   if (cursor) where.push(sql`_rid > ${cursor.afterRid}`);
   const projection = selected.map(
     (c) => sql`${outputExpr(c.type, columnRef(c))} as ${sql.identifier(c.name)}`,
@@ -177,5 +185,5 @@ export async function queryRows(
       generation: generationOf(dataset.tableName),
     });
   }
-  return counted({ version, items, page });
+  return { version, items, page };
 }

@@ -1,13 +1,14 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { datasetIdOf, ZDatasetParam } from '../catalogue/dataset-ref.ts';
 import { COLUMN_TYPES } from '../catalogue/dataset-schema.ts';
 import type { Deps } from '../deps.ts';
 import { defineRoute } from '../http/access.ts';
-import type { App } from '../http/env.ts';
+import type { App, AppEnv } from '../http/env.ts';
 import { jsonBody, jsonResponse, problems, registerRawRoute } from '../http/openapi.ts';
 import { toAppError } from '../http/problem.ts';
 import { aggregateOpenData } from '../open/aggregate.ts';
-import { DOWNLOAD_FORMATS, downloadOpenData } from '../open/download.ts';
+import { DOWNLOAD_FORMATS, downloadOpenData, type TDownload } from '../open/download.ts';
 import { FILTER_OPS } from '../open/filters.ts';
 import { QUERY_MAX_LIMIT, ZOpenQueryBody } from '../open/query-input.ts';
 import {
@@ -32,7 +33,7 @@ const ZSelectParam = z.string().max(8000).openapi({
   example: 'city_code,day,aqi',
 });
 
-const ZRowsQuery = z.strictObject({
+export const ZRowsQuery = z.strictObject({
   select: ZSelectParam.optional(),
   filter: z
     .preprocess(
@@ -70,7 +71,7 @@ const ZRowsQuery = z.strictObject({
 
 const ZValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-const ZRowsPage = z
+export const ZRowsPage = z
   .object({
     version: z
       .number()
@@ -96,7 +97,7 @@ const ZRowsPage = z
   })
   .openapi('OpenRowsPage');
 
-const ZQueryResult = z
+export const ZQueryResult = z
   .object({
     version: z.number().int().nullable(),
     columns: z.array(z.object({ name: z.string(), type: z.enum(COLUMN_TYPES) })),
@@ -108,7 +109,7 @@ const ZQueryResult = z
   })
   .openapi('OpenQueryResult');
 
-const ZDownloadQuery = z.strictObject({
+export const ZDownloadQuery = z.strictObject({
   format: z.enum(DOWNLOAD_FORMATS).default('csv'),
   select: ZSelectParam.optional(),
 });
@@ -116,6 +117,32 @@ const ZDownloadQuery = z.strictObject({
 /** A raw route's query string as the validators see it: a repeated key becomes an array. */
 const queryOf = (queries: Record<string, string[]>) =>
   Object.fromEntries(Object.entries(queries).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+
+export const DOWNLOAD_RESPONSES = {
+  200: {
+    description: 'The rows, as an attachment named `<slug>-v<version>.<format>`',
+    content: {
+      'text/csv': { schema: z.string() },
+      'application/x-ndjson': { schema: z.string() },
+    },
+  },
+  ...problems,
+};
+
+/** A download route's id and query, validated by hand: raw routes stream their reply. */
+export function downloadInput(c: Context<AppEnv>, param: z.ZodType<{ id: string }>) {
+  const id = param.safeParse({ id: c.req.param('id') });
+  if (!id.success) throw toAppError(id.error, 'param');
+  const query = ZDownloadQuery.safeParse(queryOf(c.req.queries()));
+  if (!query.success) throw toAppError(query.error, 'query');
+  return { id: id.data.id, query: query.data };
+}
+
+export const attachment = (c: Context<AppEnv>, download: TDownload) =>
+  c.body(download.body, 200, {
+    'content-type': download.contentType,
+    'content-disposition': `attachment; filename="${download.filename}"`,
+  });
 
 export function registerOpenDataRoutes(app: App, deps: Deps) {
   app.openapi(
@@ -170,32 +197,12 @@ export function registerOpenDataRoutes(app: App, deps: Deps) {
       description:
         'The visible version, streamed. CSV (RFC 4180, LF line ends) has a header row; null is an empty field and the empty string is `""`. NDJSON has one JSON object per line keyed by column name. A dataset without data gives just the header (CSV) or nothing (NDJSON).',
       request: { params: ZDatasetParam, query: ZDownloadQuery },
-      responses: {
-        200: {
-          description: 'The rows, as an attachment named `<slug>-v<version>.<format>`',
-          content: {
-            'text/csv': { schema: z.string() },
-            'application/x-ndjson': { schema: z.string() },
-          },
-        },
-        ...problems,
-      },
+      responses: DOWNLOAD_RESPONSES,
     }),
     async (c) => {
-      const param = ZDatasetParam.safeParse({ id: c.req.param('id') });
-      if (!param.success) throw toAppError(param.error, 'param');
-      const query = ZDownloadQuery.safeParse(queryOf(c.req.queries()));
-      if (!query.success) throw toAppError(query.error, 'query');
-      const download = await downloadOpenData(
-        deps,
-        c.get('actor'),
-        await datasetIdOf(deps.db, param.data.id),
-        query.data,
-      );
-      return c.body(download.body, 200, {
-        'content-type': download.contentType,
-        'content-disposition': `attachment; filename="${download.filename}"`,
-      });
+      const { id, query } = downloadInput(c, ZDatasetParam);
+      const download = await downloadOpenData(deps, c.get('actor'), await datasetIdOf(deps.db, id), query);
+      return attachment(c, download);
     },
   );
 }

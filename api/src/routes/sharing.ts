@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
+import type { TActor } from '../auth/actor.ts';
 import { datasetIdOf } from '../catalogue/dataset-ref.ts';
-import { SHARING_REQUEST_STATUSES } from '../db/schema/index.ts';
+import { DEFAULT_DAILY_CALLS, SHARING_REQUEST_STATUSES } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { actorOf, defineRoute } from '../http/access.ts';
+import { actorOf, defineRoute, type TAccess } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam, ZInstant } from '../http/openapi.ts';
 import {
@@ -10,8 +11,12 @@ import {
   decideSharingRequest,
   getSharingRequest,
   listSharingRequests,
+  objectToRefusal,
   requestSharing,
+  revokeGrant,
+  ruleOnObjection,
   type TSharingRequestRow,
+  urgeSharingRequest,
 } from '../sharing/sharing-requests.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -39,8 +44,14 @@ const ZSharingRequest = z
       description:
         'False when the deadline crosses a year whose official holiday schedule the calendar does not hold yet',
     }),
-    isOverdue: z.boolean(),
+    isOverdue: z.boolean().openapi({ description: 'Pending past its deadline: escalated to the authority' }),
     decidedAt: z.string().nullable(),
+    dailyCalls: z.number().int().openapi({ description: 'Calls a grant allows per day (China time)' }),
+    urgeCount: z.number().int().openapi({ description: 'Reminders the authority sent the holder' }),
+    objection: z.string().nullable().openapi({ description: 'The requester’s objection to a refusal' }),
+    ruling: z.string().nullable().openapi({ description: 'The authority’s ruling on the objection' }),
+    revokedAt: z.string().nullable(),
+    revokeReason: z.string().nullable(),
     createdAt: z.string(),
   })
   .openapi('SharingRequest');
@@ -62,6 +73,12 @@ const out = (r: TSharingRequestRow, now: Date) => ({
   isDueOfficial: r.isDueOfficial,
   isOverdue: r.status === 'pending' && r.dueAt !== null && now > r.dueAt,
   decidedAt: isoOrNull(r.decidedAt),
+  dailyCalls: r.dailyCalls,
+  urgeCount: r.urgeCount,
+  objection: r.objection,
+  ruling: r.ruling,
+  revokedAt: isoOrNull(r.revokedAt),
+  revokeReason: r.revokeReason,
   createdAt: r.createdAt.toISOString(),
 });
 
@@ -74,10 +91,69 @@ const ZRequestBody = z.strictObject({
   term: z.strictObject({ notBefore: ZInstant, notAfter: ZInstant }),
 });
 
+const ZColumns = z.array(text(63)).min(1).max(200);
+const ZDailyCalls = z
+  .number()
+  .int()
+  .min(1)
+  .max(10_000_000)
+  .optional()
+  .openapi({
+    description: `Calls the grant allows per day (China time); ${DEFAULT_DAILY_CALLS} by default`,
+  });
+
 const ZDecisionBody = z.discriminatedUnion('decision', [
-  z.strictObject({ decision: z.literal('approve'), columns: z.array(text(63)).min(1).max(200).optional() }),
+  z.strictObject({ decision: z.literal('approve'), columns: ZColumns.optional(), dailyCalls: ZDailyCalls }),
   z.strictObject({ decision: z.literal('reject'), reason: text(2000) }),
 ]);
+
+const ZRulingBody = z.discriminatedUnion('ruling', [
+  z.strictObject({
+    ruling: z.literal('grant'),
+    reason: text(2000),
+    columns: ZColumns.optional(),
+    dailyCalls: ZDailyCalls,
+  }),
+  z.strictObject({ ruling: z.literal('uphold'), reason: text(2000) }),
+]);
+
+/** A route that acts on one request with a JSON body and answers it. */
+function requestAction<B extends z.ZodType>(
+  app: App,
+  deps: Deps,
+  who: TAccess,
+  path: string,
+  summary: string,
+  description: string,
+  body: B,
+  act: (
+    call: { actor: TActor; requestId: string },
+    id: string,
+    body: z.infer<B>,
+  ) => Promise<TSharingRequestRow>,
+) {
+  app.openapi(
+    defineRoute(who, {
+      method: 'post',
+      path: `/v1/sharing/requests/{id}/${path}`,
+      tags: ['sharing'],
+      summary,
+      description,
+      request: { params: ZIdParam, body: jsonBody(body) },
+      responses: { 200: jsonResponse(ZSharingRequest, 'The request'), ...problems },
+    }),
+    async (c) => {
+      // The generic route loses the validators' types; both ran, so the values have these shapes.
+      const { id } = c.req.valid('param' as never) as { id: string };
+      const row = await act(
+        { actor: actorOf(c), requestId: c.get('requestId') },
+        id,
+        c.req.valid('json' as never) as z.infer<B>,
+      );
+      return c.json(out(row, deps.clock.now()), 200);
+    },
+  );
+}
 
 export function registerSharingRoutes(app: App, deps: Deps) {
   app.openapi(
@@ -102,26 +178,55 @@ export function registerSharingRoutes(app: App, deps: Deps) {
     },
   );
 
-  app.openapi(
-    defineRoute(['provider'], {
-      method: 'post',
-      path: '/v1/sharing/requests/{id}/decisions',
-      tags: ['sharing'],
-      summary: 'Decide a request for a dataset the department holds',
-      description:
-        'Approve (optionally narrowing the columns) or reject with a reason; only a pending request, only by the holding department.',
-      request: { params: ZIdParam, body: jsonBody(ZDecisionBody) },
-      responses: { 200: jsonResponse(ZSharingRequest, 'The decided request'), ...problems },
-    }),
-    async (c) => {
-      const row = await decideSharingRequest(
-        deps,
-        { actor: actorOf(c), requestId: c.get('requestId') },
-        c.req.valid('param').id,
-        c.req.valid('json'),
-      );
-      return c.json(out(row, deps.clock.now()), 200);
-    },
+  requestAction(
+    app,
+    deps,
+    ['provider', 'admin'],
+    'decisions',
+    'Decide a request',
+    'Approve (optionally narrowing the columns and setting the daily calls) or reject with a reason; only a pending request. The holding department decides; once it is overdue, the authority may decide in its place.',
+    ZDecisionBody,
+    (call, id, body) => decideSharingRequest(deps, call, id, body),
+  );
+  requestAction(
+    app,
+    deps,
+    ['admin'],
+    'urge',
+    'Urge the holder of an overdue request (督办)',
+    'Only a pending request past its deadline; the reminders are counted on the request and on the log.',
+    z.strictObject({ note: text(2000) }),
+    (call, id, body) => urgeSharingRequest(deps, call, id, body.note),
+  );
+  requestAction(
+    app,
+    deps,
+    ['provider'],
+    'objections',
+    'Object to a refusal',
+    'The requesting department objects, once, to the refusal of a dataset that is not shared; the authority then arbitrates.',
+    z.strictObject({ objection: text(2000) }),
+    (call, id, body) => objectToRefusal(deps, call, id, body.objection),
+  );
+  requestAction(
+    app,
+    deps,
+    ['admin'],
+    'rulings',
+    'Arbitrate an objection',
+    'The authority grants the request (the columns it names, at most those requested) or upholds the refusal for good, with its reason.',
+    ZRulingBody,
+    (call, id, body) => ruleOnObjection(deps, call, id, body),
+  );
+  requestAction(
+    app,
+    deps,
+    ['provider', 'admin'],
+    'revocation',
+    'Revoke a grant',
+    'The holding department or the authority withdraws a grant; every later call through it is refused with GRANT_REVOKED and logged.',
+    z.strictObject({ reason: text(2000) }),
+    (call, id, body) => revokeGrant(deps, call, id, body.reason),
   );
 
   app.openapi(
@@ -135,6 +240,13 @@ export function registerSharingRoutes(app: App, deps: Deps) {
         query: z.strictObject({
           side: z.enum(['incoming', 'outgoing']).optional(),
           status: z.enum(SHARING_REQUEST_STATUSES).optional(),
+          overdue: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional()
+            .openapi({
+              description: 'true: pending past the deadline, the escalation queue',
+            }),
           limit: z.coerce.number().int().min(1).max(MAX_LIST).default(50),
         }),
       },

@@ -1,6 +1,7 @@
-import { and, desc, eq, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lt, not, or, type SQL } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
+import type { Db } from '../db/client.ts';
 import { datasets, sharingRequests } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
@@ -97,59 +98,222 @@ export async function requestSharing(
   });
 }
 
+type TCall = { actor: TActor; requestId: string };
+
+/** The request for update, if the caller may see it: a party to it, or the authority; else 404. */
+async function lockRequest(tx: Db, actor: TActor, id: string): Promise<TSharingRequestRow> {
+  const [r] = await tx.select().from(sharingRequests).where(eq(sharingRequests.id, id)).for('update');
+  const isParty = r && (r.holderOrgId === actor.orgId || r.requesterOrgId === actor.orgId);
+  if (!r || (actor.role !== 'admin' && !isParty)) throw notFound('sharing request');
+  return r;
+}
+
+const isOverdue = (r: TSharingRequestRow, at: Date) =>
+  r.status === 'pending' && r.dueAt !== null && at > r.dueAt;
+
+/** Granted columns: the requested ones, or fewer; never one the request did not name. */
+function narrowed(r: TSharingRequestRow, columns: string[] | undefined): string[] {
+  const extra = columns?.filter((c) => !r.columns.includes(c)) ?? [];
+  if (extra.length > 0) {
+    throw invalid([
+      { path: 'body.columns', message: `may only narrow the request; not requested: ${extra.join(', ')}` },
+    ]);
+  }
+  return columns ?? r.columns;
+}
+
+async function updateAndLog(
+  tx: Db,
+  call: TCall,
+  r: TSharingRequestRow,
+  action: string,
+  set: Partial<TSharingRequestRow>,
+  details: Record<string, unknown>,
+  at: Date,
+): Promise<TSharingRequestRow> {
+  const [row] = await tx.update(sharingRequests).set(set).where(eq(sharingRequests.id, r.id)).returning();
+  await appendAuditEntry(tx, {
+    actor: call.actor,
+    action,
+    objectType: 'sharing_request',
+    objectId: r.id,
+    datasetId: r.datasetId,
+    details,
+    requestId: call.requestId,
+    at,
+  });
+  return row!;
+}
+
+export type TDecision =
+  | { decision: 'approve'; columns?: string[] | undefined; dailyCalls?: number | undefined }
+  | { decision: 'reject'; reason: string };
+
 /**
- * The holding department's decision on a pending request: approve (optionally narrowing the
- * columns) or reject with a reason. The requester may read the request but not decide it (403);
- * any other department does not see it (404).
+ * The decision on a pending request: approve (optionally narrowing the columns and setting the
+ * daily calls) or reject with a reason. The holding department decides; once the request is
+ * overdue, the authority may decide in its place. The requester may read the request but not
+ * decide it (403); any other department does not see it (404).
  */
 export async function decideSharingRequest(
   deps: Deps,
-  call: { actor: TActor; requestId: string },
+  call: TCall,
   id: string,
-  decision: { decision: 'approve'; columns?: string[] | undefined } | { decision: 'reject'; reason: string },
+  decision: TDecision,
 ): Promise<TSharingRequestRow> {
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
-    const [r] = await tx.select().from(sharingRequests).where(eq(sharingRequests.id, id)).for('update');
-    if (!r || (r.holderOrgId !== call.actor.orgId && r.requesterOrgId !== call.actor.orgId)) {
-      throw notFound('sharing request');
-    }
-    if (r.holderOrgId !== call.actor.orgId) {
+    const r = await lockRequest(tx, call.actor, id);
+    const isAuthority = call.actor.role === 'admin';
+    if (!isAuthority && r.holderOrgId !== call.actor.orgId) {
       throw new AppError('FORBIDDEN', 'only the department that holds the dataset decides a request for it');
     }
     if (r.status !== 'pending') throw new AppError('INVALID_STATE', `the request is ${r.status}`);
-    const columns = decision.decision === 'approve' ? (decision.columns ?? r.columns) : null;
-    const extra = columns?.filter((c) => !r.columns.includes(c)) ?? [];
-    if (extra.length > 0) {
-      throw invalid([
-        { path: 'body.columns', message: `may only narrow the request; not requested: ${extra.join(', ')}` },
-      ]);
+    if (isAuthority && !isOverdue(r, at)) {
+      throw new AppError('INVALID_STATE', 'the authority decides only once the holder is overdue');
     }
-    const [row] = await tx
-      .update(sharingRequests)
-      .set(
-        decision.decision === 'approve'
-          ? { status: 'granted', grantedColumns: columns, decidedBy: call.actor.userId, decidedAt: at }
-          : { status: 'rejected', reason: decision.reason, decidedBy: call.actor.userId, decidedAt: at },
-      )
-      .where(eq(sharingRequests.id, id))
-      .returning();
-    await appendAuditEntry(tx, {
-      actor: call.actor,
-      action: 'sharing.decide',
-      objectType: 'sharing_request',
-      objectId: id,
-      datasetId: r.datasetId,
-      details: {
+    const columns = decision.decision === 'approve' ? narrowed(r, decision.columns) : null;
+    return updateAndLog(
+      tx,
+      call,
+      r,
+      'sharing.decide',
+      decision.decision === 'approve'
+        ? {
+            status: 'granted',
+            grantedColumns: columns,
+            decidedBy: call.actor.userId,
+            decidedAt: at,
+            ...(decision.dailyCalls ? { dailyCalls: decision.dailyCalls } : {}),
+          }
+        : { status: 'rejected', reason: decision.reason, decidedBy: call.actor.userId, decidedAt: at },
+      {
         decision: decision.decision,
         columns,
         reason: decision.decision === 'reject' ? decision.reason : null,
         overdue: r.dueAt !== null && at > r.dueAt,
+        byAuthority: isAuthority,
       },
-      requestId: call.requestId,
       at,
-    });
-    return row!;
+    );
+  });
+}
+
+/** The authority reminds the holder of an overdue request (督办); counted and on the log. */
+export async function urgeSharingRequest(
+  deps: Deps,
+  call: TCall,
+  id: string,
+  note: string,
+): Promise<TSharingRequestRow> {
+  const at = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const r = await lockRequest(tx, call.actor, id);
+    if (!isOverdue(r, at)) throw new AppError('INVALID_STATE', 'only an overdue pending request is urged');
+    return updateAndLog(
+      tx,
+      call,
+      r,
+      'sharing.urge',
+      { urgeCount: r.urgeCount + 1, urgedAt: at },
+      { note, urgeCount: r.urgeCount + 1, dueAt: r.dueAt?.toISOString() },
+      at,
+    );
+  });
+}
+
+/** The requester objects once to the refusal of a `none` dataset; the authority then arbitrates. */
+export async function objectToRefusal(
+  deps: Deps,
+  call: TCall,
+  id: string,
+  objection: string,
+): Promise<TSharingRequestRow> {
+  const at = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const r = await lockRequest(tx, call.actor, id);
+    if (r.requesterOrgId !== call.actor.orgId) {
+      throw new AppError('FORBIDDEN', 'only the requesting department objects to a refusal');
+    }
+    if (r.status !== 'refused')
+      throw new AppError('INVALID_STATE', `the request is ${r.status}, not refused`);
+    if (r.objectedAt !== null)
+      throw new AppError('INVALID_STATE', 'the authority has already ruled on an objection');
+    return updateAndLog(
+      tx,
+      call,
+      r,
+      'sharing.object',
+      { status: 'objected', objection, objectedAt: at },
+      { objection },
+      at,
+    );
+  });
+}
+
+export type TRuling =
+  | { ruling: 'grant'; reason: string; columns?: string[] | undefined; dailyCalls?: number | undefined }
+  | { ruling: 'uphold'; reason: string };
+
+/** The authority's arbitration of an objection: grant (the columns it names) or uphold the refusal, for good. */
+export async function ruleOnObjection(
+  deps: Deps,
+  call: TCall,
+  id: string,
+  ruling: TRuling,
+): Promise<TSharingRequestRow> {
+  const at = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const r = await lockRequest(tx, call.actor, id);
+    if (r.status !== 'objected')
+      throw new AppError('INVALID_STATE', `the request is ${r.status}, not objected`);
+    const columns = ruling.ruling === 'grant' ? narrowed(r, ruling.columns) : null;
+    const ruled = { ruling: ruling.reason, ruledBy: call.actor.userId, ruledAt: at };
+    return updateAndLog(
+      tx,
+      call,
+      r,
+      'sharing.arbitrate',
+      ruling.ruling === 'grant'
+        ? {
+            ...ruled,
+            status: 'granted',
+            grantedColumns: columns,
+            decidedBy: call.actor.userId,
+            decidedAt: at,
+            ...(ruling.dailyCalls ? { dailyCalls: ruling.dailyCalls } : {}),
+          }
+        : { ...ruled, status: 'refused' },
+      { ruling: ruling.ruling, reason: ruling.reason, columns },
+      at,
+    );
+  });
+}
+
+/** The holder or the authority withdraws a grant; its systems' next call is refused. */
+export async function revokeGrant(
+  deps: Deps,
+  call: TCall,
+  id: string,
+  reason: string,
+): Promise<TSharingRequestRow> {
+  const at = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const r = await lockRequest(tx, call.actor, id);
+    if (call.actor.role !== 'admin' && r.holderOrgId !== call.actor.orgId) {
+      throw new AppError('FORBIDDEN', 'only the holding department or the authority revokes a grant');
+    }
+    if (r.status !== 'granted')
+      throw new AppError('INVALID_STATE', `the request is ${r.status}, not granted`);
+    return updateAndLog(
+      tx,
+      call,
+      r,
+      'sharing.revoke',
+      { status: 'revoked', revokedBy: call.actor.userId, revokedAt: at, revokeReason: reason },
+      { reason },
+      at,
+    );
   });
 }
 
@@ -160,6 +324,8 @@ export async function listSharingRequests(
   q: {
     side?: 'incoming' | 'outgoing' | undefined;
     status?: TSharingRequestRow['status'] | undefined;
+    /** Pending past the deadline: the authority's escalation queue. */
+    overdue?: boolean | undefined;
     limit: number;
   },
 ): Promise<TSharingRequestRow[]> {
@@ -170,6 +336,10 @@ export async function listSharingRequests(
     where.push(q.side === 'incoming' ? incoming : q.side === 'outgoing' ? outgoing : or(incoming, outgoing)!);
   }
   if (q.status) where.push(eq(sharingRequests.status, q.status));
+  if (q.overdue !== undefined) {
+    const overdue = and(eq(sharingRequests.status, 'pending'), lt(sharingRequests.dueAt, deps.clock.now()))!;
+    where.push(q.overdue ? overdue : not(overdue));
+  }
   return deps.db
     .select()
     .from(sharingRequests)

@@ -1,10 +1,24 @@
-import { boolean, index, pgTable, text } from 'drizzle-orm/pg-core';
+import { boolean, date, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { orgRef, userRef } from './accounts.ts';
 import { createdAt, tsColumn } from './columns.ts';
 import { datasets } from './datasets.ts';
 
-/** `granted` at once (unconditional) or by the holder; `rejected` by the holder; `refused` for a `none` dataset. */
-export const SHARING_REQUEST_STATUSES = ['pending', 'granted', 'rejected', 'refused'] as const;
+/**
+ * `granted` at once (unconditional), by the holder, or by the authority (overdue, or on arbitration);
+ * `rejected` by the holder; `refused` for a `none` dataset, then `objected` while the authority
+ * arbitrates (which grants or refuses for good); `revoked` once a grant is withdrawn.
+ */
+export const SHARING_REQUEST_STATUSES = [
+  'pending',
+  'granted',
+  'rejected',
+  'refused',
+  'objected',
+  'revoked',
+] as const;
+
+/** Calls a grant allows per day (China time) unless its decision says otherwise. */
+export const DEFAULT_DAILY_CALLS = 10_000;
 
 /**
  * A department's request for another's dataset (一站式申请): the columns, the duty it serves
@@ -35,10 +49,37 @@ export const sharingRequests = pgTable(
     isDueOfficial: boolean('is_due_official'),
     decidedBy: text('decided_by'),
     decidedAt: tsColumn('decided_at'),
+    /** Calls the grant allows per day. */
+    dailyCalls: integer('daily_calls').notNull().default(DEFAULT_DAILY_CALLS),
+    /** The authority's reminders to the holder of an overdue request. */
+    urgeCount: integer('urge_count').notNull().default(0),
+    urgedAt: tsColumn('urged_at'),
+    /** The requester's objection to a refusal, and the authority's ruling on it. */
+    objection: text('objection'),
+    objectedAt: tsColumn('objected_at'),
+    ruling: text('ruling'),
+    ruledBy: text('ruled_by'),
+    ruledAt: tsColumn('ruled_at'),
+    revokedBy: text('revoked_by'),
+    revokedAt: tsColumn('revoked_at'),
+    revokeReason: text('revoke_reason'),
     createdAt: createdAt(),
   },
   (t) => [
     index('sharing_requests_holder_idx').on(t.holderOrgId, t.createdAt),
     index('sharing_requests_requester_idx').on(t.requesterOrgId, t.createdAt),
   ],
+);
+
+/** Calls served through a grant, per day (China time): the daily limit counts these. */
+export const sharingGrantUsage = pgTable(
+  'sharing_grant_usage',
+  {
+    requestId: text('request_id')
+      .notNull()
+      .references(() => sharingRequests.id),
+    day: date('day').notNull(),
+    calls: integer('calls').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.day] })],
 );
