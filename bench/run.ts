@@ -5,6 +5,7 @@ import { benchFoundation } from './foundation.ts';
 import { benchLoad } from './load.ts';
 import { benchMpc } from './mpc.ts';
 import { benchSandbox } from './sandbox.ts';
+import { benchSharing } from './sharing.ts';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   foundation: benchFoundation,
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   audit: benchAudit,
   load: benchLoad,
   mpc: benchMpc,
+  sharing: benchSharing,
 };
 
 /**

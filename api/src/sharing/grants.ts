@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
-import { committedTableName } from '../data/table-store.ts';
 import { datasets, datasetVersions, sharingGrantUsage, sharingRequests } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -48,7 +47,30 @@ async function logRead(
  */
 export async function openGrant(deps: Deps, call: TGrantCall, grantId: string): Promise<TOpenDataset> {
   const now = deps.clock.now();
-  const [g] = await deps.db.select().from(sharingRequests).where(eq(sharingRequests.id, grantId));
+  // The grant, its dataset and the current version's table in one round trip.
+  const [found] = await deps.db
+    .select({
+      g: sharingRequests,
+      ds: {
+        slug: datasets.slug,
+        columns: datasets.columns,
+        status: datasets.status,
+        currentVersion: datasets.currentVersion,
+      },
+      tableName: datasetVersions.tableName,
+    })
+    .from(sharingRequests)
+    .innerJoin(datasets, eq(datasets.id, sharingRequests.datasetId))
+    .leftJoin(
+      datasetVersions,
+      and(
+        eq(datasetVersions.datasetId, datasets.id),
+        eq(datasetVersions.version, datasets.currentVersion),
+        eq(datasetVersions.status, 'committed'),
+      ),
+    )
+    .where(eq(sharingRequests.id, grantId));
+  const g = found?.g;
   if (!g || g.requesterOrgId !== call.actor.orgId || !['granted', 'revoked'].includes(g.status)) {
     throw notFound('sharing grant');
   }
@@ -69,16 +91,8 @@ export async function openGrant(deps: Deps, call: TGrantCall, grantId: string): 
       ),
     );
   }
-  const [ds] = await deps.db
-    .select({
-      slug: datasets.slug,
-      columns: datasets.columns,
-      status: datasets.status,
-      currentVersion: datasets.currentVersion,
-    })
-    .from(datasets)
-    .where(eq(datasets.id, g.datasetId));
-  if (ds?.status !== 'published') {
+  const ds = found.ds;
+  if (ds.status !== 'published') {
     await refuse(new AppError('INVALID_STATE', 'the dataset is no longer published'));
   }
   const used = await deps.db
@@ -94,9 +108,8 @@ export async function openGrant(deps: Deps, call: TGrantCall, grantId: string): 
     await refuse(new AppError('QUOTA_EXCEEDED', `the grant allows ${g.dailyCalls} calls a day (China time)`));
   }
   const granted = new Set(g.grantedColumns ?? []);
-  const { slug, columns, currentVersion } = ds!;
-  const tableName =
-    currentVersion === null ? null : await committedTableName(deps.db, g.datasetId, currentVersion);
+  const { slug, columns, currentVersion } = ds;
+  const { tableName } = found;
   return {
     id: g.datasetId,
     slug,
