@@ -331,3 +331,32 @@ describe('demands for data (需求清单)', () => {
     expect((await t.req('GET', '/v1/demands/dm_nosuchdemand')).status).toBe(404);
   });
 });
+
+describe('anonymous filing', () => {
+  it('is limited per address per hour, beyond the per-minute limit; a token lifts it', async () => {
+    let at = START;
+    const small = await createTestApp({ clock: { now: () => at }, rateLimits: { anonymous: 2, token: 100 } });
+    try {
+      const researcher = await small.user('researcher');
+      const send = (token: string | null) =>
+        small.req('POST', '/v1/demands', {
+          token,
+          json: { title: '数据', purpose: '研究', contact: CONTACT },
+        });
+      expect([(await send(null)).status, (await send(null)).status]).toEqual([201, 201]);
+      // A minute later the per-minute window is new, the hourly one is not.
+      at = new Date(START.getTime() + 61_000);
+      const refused = await send(null);
+      expect([refused.status, refused.json.code]).toEqual([429, 'RATE_LIMITED']);
+      expect(refused.json.detail).toContain('an hour');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(60);
+      expect((await send(researcher.token)).status).toBe(201);
+      at = new Date(START.getTime() + 3_600_000);
+      expect((await send(null)).status).toBe(201);
+      const board = await small.req('GET', '/v1/demands');
+      expect(board.json.page.total).toBe(4);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { DEMAND_EVENT_KINDS, DEMAND_STATUSES } from '../db/schema/index.ts';
 import { answerDemand } from '../demands/answer-demand.ts';
 import { claimDemand, routeDemand } from '../demands/assign-demand.ts';
@@ -6,9 +7,12 @@ import { fileDemand } from '../demands/file-demand.ts';
 import { canSeeContact, getDemand, listDemands, type TDemandEvent } from '../demands/read-demands.ts';
 import { ANSWER_WORKING_DAYS, type TBoardDemand } from '../demands/record-demand-change.ts';
 import type { Deps } from '../deps.ts';
+import { AppError } from '../errors.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
-import type { App } from '../http/env.ts';
+import type { App, AppEnv } from '../http/env.ts';
 import { ID_PATTERN, isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { createRateLimiter } from '../http/rate-limit.ts';
+import { addressOf } from '../http/rate-limit-middleware.ts';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const BOARD_MAX_LIMIT = 100;
@@ -139,7 +143,23 @@ const ZRouteBody = z
   .openapi('DemandRouteBody');
 
 export function registerDemandRoutes(app: App, deps: Deps) {
-  const call = (c: Parameters<typeof actorOf>[0]) => ({ actor: actorOf(c), requestId: c.get('requestId') });
+  const call = (c: Context<AppEnv>) => ({ actor: actorOf(c), requestId: c.get('requestId') });
+  // Anonymous filings write rows no one answers for: an address files as many an hour as it
+  // may send requests a minute.
+  const filings = createRateLimiter(3_600_000);
+  const limitAnonymousFilings = (c: Context<AppEnv>) => {
+    const limit = deps.settings.rateLimits.anonymous;
+    const { wait } = filings.hit(`a:${addressOf(c)}`, limit, deps.clock.now().getTime());
+    if (wait > 0) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `at most ${limit} demands an hour without a token; a token lifts it`,
+        {
+          retryAfter: wait,
+        },
+      );
+    }
+  };
 
   app.openapi(
     defineRoute('anyone', {
@@ -148,11 +168,12 @@ export function registerDemandRoutes(app: App, deps: Deps) {
       tags: ['demands'],
       summary: 'File a demand for data (需求清单)',
       description:
-        'What data is wanted, for what, and who may hold it. Without a token a contact is required and a follow token is returned once; the contact is never shown on the board.',
+        'What data is wanted, for what, and who may hold it. Without a token a contact is required, a follow token is returned once, and an address may file as many demands an hour as it may send requests a minute; the contact is never shown on the board.',
       request: { body: jsonBody(ZFileBody) },
       responses: { 201: jsonResponse(ZFiled, 'The demand, open on the board'), ...problems },
     }),
     async (c) => {
+      if (!c.get('actor')) limitAnonymousFilings(c);
       const { demand, followToken } = await fileDemand(
         deps,
         { actor: c.get('actor'), requestId: c.get('requestId') },
