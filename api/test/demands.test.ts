@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../src/db/client.ts';
 import { datasetBody, publishDataset } from './helpers/datasets.ts';
 import { createTestApp, type TestApp } from './helpers/test-app.ts';
 
@@ -309,6 +311,71 @@ describe('demands for data (需求清单)', () => {
     expect(log.text).not.toContain('example.cn');
     expect(log.text).not.toContain('0013');
     expect(log.text).not.toContain('fol_');
+  });
+
+  it('keeps what the monthly statistics count per department as plain SQL: received, answered, overdue', async () => {
+    const c = await t.user('provider');
+    const d = await t.user('provider');
+    const onTime = (await filed()).id;
+    const late = (await filed()).id;
+    const moved = (await filed()).id;
+    await route(onTime, c.orgId);
+    await claim(late, c);
+    await route(moved, d.orgId);
+    await answer(onTime, c, { outcome: 'planned', plannedFor: '2026-11-30' });
+    now = new Date('2026-11-02T02:00:00Z');
+    try {
+      await route(moved, c.orgId);
+      await answer(moved, c, { outcome: 'refused', reason: '不掌握' });
+      await answer(onTime, c, { outcome: 'fulfilled', dataset: publishedId });
+      const month = (col: string) => sql.raw(`to_char(${col} at time zone 'Asia/Shanghai', 'YYYY-MM')`);
+      const orgs = [c.orgId, d.orgId];
+      const byKey = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort();
+      const received = rowsOf(
+        await t.deps.db.execute(sql`
+          select org_id, ${month('at')} as month, count(*)::int as n from demand_events
+          where kind in ('routed', 'claimed') and org_id in (${sql.join(orgs, sql`, `)})
+          group by 1, 2 order by 2, 1`),
+      );
+      const answered = rowsOf(
+        await t.deps.db.execute(sql`
+          select assigned_org_id as org_id, ${month('answered_at')} as month, count(*)::int as n from demands
+          where answered_at is not null and assigned_org_id in (${sql.join(orgs, sql`, `)})
+          group by 1, 2 order by 2, 1`),
+      );
+      // An assignment is overdue when its deadline passed without that department's answer by then.
+      const overdue = rowsOf(
+        await t.deps.db.execute(sql`
+          select e.org_id, ${month('e.due_at')} as month, count(*)::int as n from demand_events e
+          where e.kind in ('routed', 'claimed') and e.due_at < ${now.toISOString()}
+            and e.org_id in (${sql.join(orgs, sql`, `)})
+            and not exists (select 1 from demands x where x.id = e.demand_id
+              and x.assigned_org_id = e.org_id and x.answered_at <= e.due_at)
+          group by 1, 2 order by 2, 1`),
+      );
+      expect(byKey(received)).toEqual(
+        byKey([
+          { org_id: c.orgId, month: '2026-09', n: 2 },
+          { org_id: d.orgId, month: '2026-09', n: 1 },
+          { org_id: c.orgId, month: '2026-11', n: 1 },
+        ]),
+      );
+      // The planned demand counts once, in the month it was first answered.
+      expect(byKey(answered)).toEqual(
+        byKey([
+          { org_id: c.orgId, month: '2026-09', n: 1 },
+          { org_id: c.orgId, month: '2026-11', n: 1 },
+        ]),
+      );
+      expect(byKey(overdue)).toEqual(
+        byKey([
+          { org_id: c.orgId, month: '2026-10', n: 1 },
+          { org_id: d.orgId, month: '2026-10', n: 1 },
+        ]),
+      );
+    } finally {
+      now = START;
+    }
   });
 
   it('pages the board and filters it by status and department', async () => {
