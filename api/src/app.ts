@@ -14,10 +14,12 @@ import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerAuditEntryRoutes } from './routes/audit-entries.ts';
 import { registerAuditLogRoutes } from './routes/audit-log.ts';
 import { registerCatalogueRoutes } from './routes/catalogue.ts';
+import { registerDemandRoutes } from './routes/demands.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerMpcRoutes } from './routes/mpc.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
 import { registerSharingRoutes } from './routes/sharing.ts';
@@ -49,6 +51,8 @@ export function createApp(deps: Deps): App {
   registerMpcRoutes(app, deps);
   registerSharingRoutes(app, deps);
   registerSharingGrantRoutes(app, deps);
+  registerDemandRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
   registerAuditLogRoutes(app, deps);
   registerAuditEntryRoutes(app, deps);
 

@@ -184,6 +184,18 @@ const grantOfA = async () => {
       token: A.provider.token,
       json: { decision: 'approve' },
     }),
+/** A demand filed without a token, open on the board; its filer's follow token. */
+const openDemand = async () =>
+  created(
+    await t.req('POST', '/v1/demands', {
+      json: { title: '公共充电桩占用数据', purpose: '出行导航', contact: 'filer@example.cn' },
+    }),
+  ) as { id: string; followToken: string };
+/** An open demand the authority has routed to side A's department. */
+const demandWithA = async () => {
+  const { id } = await openDemand();
+  created(
+    await t.req('POST', `/v1/demands/${id}/route`, { token: t.adminToken, json: { org: A.provider.orgId } }),
     200,
   );
   return id;
@@ -559,6 +571,50 @@ const CASES: Record<string, TCase> = {
     otherOrg: 404,
     success: 200,
     make: () => ({ path: `/v1/sharing/requests/${sharing.requestId}` }),
+  },
+  'POST /v1/demands': {
+    success: 201,
+    make: () => ({
+      path: '/v1/demands',
+      json: { title: '数据需求', purpose: '研究', contact: '+86 138 0013 8000' },
+    }),
+  },
+  'GET /v1/demands': { success: 200, make: () => ({ path: '/v1/demands' }) },
+  'GET /v1/demands/{id}': {
+    success: 200,
+    make: async () => ({ path: `/v1/demands/${(await openDemand()).id}` }),
+  },
+  'POST /v1/demands/{id}/route': {
+    success: 200,
+    make: async () => ({
+      path: `/v1/demands/${(await openDemand()).id}/route`,
+      json: { org: A.provider.orgId },
+    }),
+  },
+  'POST /v1/demands/{id}/claim': {
+    success: 200,
+    make: async () => ({ path: `/v1/demands/${(await openDemand()).id}/claim` }),
+  },
+  'POST /v1/demands/{id}/answers': {
+    // Another department sees the demand on the board, but it is not with them.
+    otherOrg: 403,
+    success: 200,
+    make: async () => ({
+      path: `/v1/demands/${await demandWithA()}/answers`,
+      json: { outcome: 'refused', reason: '不掌握该数据' },
+    }),
+  },
+  'GET /v1/notifications': {
+    success: 200,
+    // Whoever holds a follow token reads its notifications, with or without a token of their own.
+    make: async () => ({ path: `/v1/notifications?follow=${(await openDemand()).followToken}` }),
+  },
+  'POST /v1/notifications/read': {
+    success: 200,
+    make: async () => ({
+      path: '/v1/notifications/read',
+      json: { follow: (await openDemand()).followToken },
+    }),
   },
   'GET /v1/mpc/params': { success: 200, make: () => ({ path: '/v1/mpc/params' }) },
   'POST /v1/mpc/he/sessions': {

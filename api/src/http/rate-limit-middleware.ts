@@ -1,9 +1,19 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 import { problemResponse } from './problem.ts';
+
+/** The caller's network address, as the limits of anonymous callers key it. */
+export function addressOf(c: Context<AppEnv>): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    // app.request() in tests has no socket; all such callers share one bucket.
+    return 'unknown';
+  }
+}
 
 /**
  * Anonymous callers are limited per address, token holders per token, at a higher rate; every
@@ -16,15 +26,7 @@ export function rateLimit(deps: Deps): MiddlewareHandler<AppEnv> {
     const limits = deps.settings.rateLimits;
     let key: string;
     if (actor) key = `t:${actor.tokenId}`;
-    else {
-      let address = 'unknown';
-      try {
-        address = getConnInfo(c).remote.address ?? 'unknown';
-      } catch {
-        // app.request() in tests has no socket; all such callers share one bucket.
-      }
-      key = `a:${address}`;
-    }
+    else key = `a:${addressOf(c)}`;
     const limit = actor ? limits.token : limits.anonymous;
     const { remaining, resetS, wait } = deps.rateLimiter.hit(key, limit, deps.clock.now().getTime());
     // draft-ietf-httpapi-ratelimit-headers: on every answer, refusals included.
