@@ -293,6 +293,15 @@ const CASES: Record<string, TCase> = {
       json: { reason: '停止更新' },
     }),
   },
+  'POST /v1/datasets/{id}/change-notices': {
+    otherOrg: 404,
+    success: 201,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/change-notices`, json: { what: '职责调整' } }),
+  },
+  'GET /v1/datasets/{id}/change-notices': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/change-notices` }),
+  },
   'POST /v1/datasets/{id}/feedback': {
     success: 201,
     make: () => ({ path: `/v1/datasets/${fx.openId}/feedback`, json: { kind: 'error', body: '数据有误' } }),
