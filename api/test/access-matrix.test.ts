@@ -184,6 +184,10 @@ const grantOfA = async () => {
       token: A.provider.token,
       json: { decision: 'approve' },
     }),
+    200,
+  );
+  return id;
+};
 /** A demand filed without a token, open on the board; its filer's follow token. */
 const openDemand = async () =>
   created(
@@ -304,6 +308,15 @@ const CASES: Record<string, TCase> = {
       path: `/v1/datasets/${await publishDataset(t, A.provider.token)}/retire`,
       json: { reason: '停止更新' },
     }),
+  },
+  'POST /v1/datasets/{id}/change-notices': {
+    otherOrg: 404,
+    success: 201,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/change-notices`, json: { what: '职责调整' } }),
+  },
+  'GET /v1/datasets/{id}/change-notices': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/change-notices` }),
   },
   'POST /v1/datasets/{id}/feedback': {
     success: 201,

@@ -208,9 +208,12 @@ describe('catalogue refuses bad input cleanly', () => {
     expect(after.json.status).toBe('draft');
   });
 
-  it('refuses editing a dataset that is not a draft and a duplicate slug', async () => {
+  it("refuses editing a published dataset's openness and a duplicate slug", async () => {
     const id = await publishDataset(t, provider.token, { slug: 'taken-slug' });
-    const edit = await t.req('PATCH', `/v1/datasets/${id}`, { token: provider.token, json: { title: 'x' } });
+    const edit = await t.req('PATCH', `/v1/datasets/${id}`, {
+      token: provider.token,
+      json: { title: 'x', openness: 'closed' },
+    });
     expect(edit.status).toBe(409);
     expect(edit.json.code).toBe('INVALID_STATE');
     const dup = await t.req('POST', '/v1/datasets', {

@@ -1,7 +1,8 @@
-import { and, arrayContains, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, arrayContains, count, desc, eq, not, type SQL, sql } from 'drizzle-orm';
 import type { TActor } from '../auth/actor.ts';
 import { datasets } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
+import { isOverdueSql } from './timeliness.ts';
 
 export const SEARCH_MAX_LIMIT = 100;
 
@@ -14,6 +15,8 @@ export type TSearchInput = {
   tag?: string | undefined;
   classification?: number | undefined;
   status?: 'draft' | 'submitted' | 'published' | 'retired' | undefined;
+  /** Only entries overdue in some way now (see `timeliness.ts`), or only those that are not. */
+  overdue?: boolean | undefined;
   limit: number;
   offset: number;
 };
@@ -41,6 +44,10 @@ export async function searchDatasets(deps: Deps, actor: TActor | null, input: TS
   if (input.provider) where.push(eq(datasets.providerOrgId, input.provider));
   if (input.tag) where.push(arrayContains(datasets.tags, [input.tag]));
   if (input.classification) where.push(eq(datasets.classification, input.classification));
+  if (input.overdue !== undefined) {
+    const overdue = isOverdueSql(deps.clock.now());
+    where.push(input.overdue ? overdue : not(overdue));
+  }
   const filter = and(...where);
   const [items, [total]] = await Promise.all([
     deps.db

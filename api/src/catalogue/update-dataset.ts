@@ -1,13 +1,32 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
-import { datasets } from '../db/schema/index.ts';
+import type { Db } from '../db/client.ts';
+import { changeNotices, datasets } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
 import { searchTextOf, sharingOf, type TUpdateDatasetBody } from './dataset-input.ts';
-import { getOwnDataset } from './get-dataset.ts';
+import { getOwnDataset, type TDatasetRow } from './get-dataset.ts';
 
-/** Edits a draft. The schema cannot change once data has been ingested. */
+/**
+ * What the holder may revise on a published entry: its description. Columns, openness,
+ * classification and sharing keep their own paths.
+ */
+export const REVISABLE_FIELDS = [
+  'title',
+  'titleEn',
+  'description',
+  'descriptionEn',
+  'theme',
+  'tags',
+  'updateFrequency',
+  'license',
+] as const satisfies readonly (keyof TUpdateDatasetBody)[];
+
+/**
+ * Edits a draft, or revises a published entry's descriptive metadata (`REVISABLE_FIELDS`), which
+ * follows the change notices open on it. The schema cannot change once data has been ingested.
+ */
 export async function updateDataset(
   deps: Deps,
   actor: TActor,
@@ -18,6 +37,7 @@ export async function updateDataset(
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const current = await getOwnDataset(tx, actor, id, true);
+    if (current.status === 'published') return reviseDataset(tx, actor, current, input, requestId, at);
     if (current.status !== 'draft') {
       throw new AppError('INVALID_STATE', `only a draft can be edited; this dataset is ${current.status}`);
     }
@@ -60,4 +80,48 @@ export async function updateDataset(
     });
     return row!;
   });
+}
+
+async function reviseDataset(
+  tx: Db,
+  actor: TActor,
+  current: TDatasetRow,
+  input: TUpdateDatasetBody,
+  requestId: string | undefined,
+  at: Date,
+) {
+  const fields = Object.keys(input) as (keyof TUpdateDatasetBody)[];
+  const other = fields.filter((f) => !(REVISABLE_FIELDS as readonly string[]).includes(f));
+  if (other.length > 0) {
+    throw new AppError(
+      'INVALID_STATE',
+      `a published entry's ${other.join(', ')} cannot be edited; only ${REVISABLE_FIELDS.join(', ')} can be revised`,
+    );
+  }
+  const changed = fields.filter((f) => JSON.stringify(current[f]) !== JSON.stringify(input[f]));
+  const [row] = await tx
+    .update(datasets)
+    .set({ ...input, searchText: searchTextOf({ ...current, ...input }), updatedAt: at })
+    .where(eq(datasets.id, current.id))
+    .returning();
+  const followed = await tx
+    .update(changeNotices)
+    .set({ followedAt: at, followedBy: actor.userId })
+    .where(and(eq(changeNotices.datasetId, current.id), isNull(changeNotices.followedAt)))
+    .returning({ id: changeNotices.id });
+  await appendAuditEntry(tx, {
+    actor,
+    action: 'dataset.revise',
+    objectType: 'dataset',
+    objectId: current.id,
+    datasetId: current.id,
+    details: {
+      fields: changed,
+      previous: Object.fromEntries(changed.map((f) => [f, current[f]])),
+      ...(followed.length > 0 ? { followedNotices: followed.map((n) => n.id) } : {}),
+    },
+    requestId,
+    at,
+  });
+  return row!;
 }

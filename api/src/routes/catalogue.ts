@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { buildDcat } from '../catalogue/build-dcat.ts';
 import { changeDatasetStatus } from '../catalogue/change-dataset-status.ts';
+import { listChangeNotices, recordChangeNotice, type TChangeNoticeRow } from '../catalogue/change-notices.ts';
 import { createDataset } from '../catalogue/create-dataset.ts';
 import { THEMES, ZCreateDatasetBody, ZUpdateDatasetBody } from '../catalogue/dataset-input.ts';
 import { datasetIdOf, ZDatasetParam } from '../catalogue/dataset-ref.ts';
@@ -8,12 +9,42 @@ import { ZColumn } from '../catalogue/dataset-schema.ts';
 import { answerFeedback, fileFeedback, listFeedback } from '../catalogue/feedback.ts';
 import { getVisibleDataset, type TDatasetRow } from '../catalogue/get-dataset.ts';
 import { SEARCH_MAX_LIMIT, searchDatasets } from '../catalogue/search-datasets.ts';
+import { datasetTimeliness, TIMELINESS_WORKING_DAYS, type TTimeliness } from '../catalogue/timeliness.ts';
 import { updateDataset } from '../catalogue/update-dataset.ts';
 import { DATASET_STATUSES, type datasetFeedback, OPENNESS, SHARING } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, registerRawRoute, ZIdParam } from '../http/openapi.ts';
+
+const ZTimeliness = z
+  .object({
+    lastDataAt: z.string().nullable().openapi({ description: 'When the last data was committed' }),
+    dataDueAt: z
+      .string()
+      .nullable()
+      .openapi({
+        description: `A published entry's data is due one working day after its update frequency's period (realtime and daily 1 day, weekly 7 days, monthly 1 month, quarterly 3 months, yearly 12 months) from its last data or its publication, whichever is later; any entry's first data within ${TIMELINESS_WORKING_DAYS} working days of publication. Irregular and once: only the first data is due.`,
+      }),
+    isDataOverdue: z.boolean(),
+    openChangeNotices: z
+      .number()
+      .int()
+      .openapi({ description: 'Change notices not yet followed by a revision' }),
+    changeDueAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The earliest deadline of the open change notices' }),
+    isChangeOverdue: z.boolean(),
+    registrationDueAt: z
+      .string()
+      .nullable()
+      .openapi({
+        description: `An unpublished entry is due to be published within ${TIMELINESS_WORKING_DAYS} working days of its registration`,
+      }),
+    isRegistrationOverdue: z.boolean(),
+  })
+  .openapi('Timeliness');
 
 export const ZDataset = z
   .object({
@@ -41,10 +72,11 @@ export const ZDataset = z
     updatedAt: z.string(),
     publishedAt: z.string().nullable(),
     retiredAt: z.string().nullable(),
+    timeliness: ZTimeliness,
   })
   .openapi('Dataset');
 
-export function datasetOut(d: TDatasetRow): z.infer<typeof ZDataset> {
+export function datasetOut(d: TDatasetRow, timeliness: TTimeliness): z.infer<typeof ZDataset> {
   return {
     id: d.id,
     slug: d.slug,
@@ -70,8 +102,29 @@ export function datasetOut(d: TDatasetRow): z.infer<typeof ZDataset> {
     updatedAt: d.updatedAt.toISOString(),
     publishedAt: isoOrNull(d.publishedAt),
     retiredAt: isoOrNull(d.retiredAt),
+    timeliness: {
+      lastDataAt: isoOrNull(timeliness.lastDataAt),
+      dataDueAt: isoOrNull(timeliness.dataDueAt),
+      isDataOverdue: timeliness.isDataOverdue,
+      openChangeNotices: timeliness.openChangeNotices,
+      changeDueAt: isoOrNull(timeliness.changeDueAt),
+      isChangeOverdue: timeliness.isChangeOverdue,
+      registrationDueAt: isoOrNull(timeliness.registrationDueAt),
+      isRegistrationOverdue: timeliness.isRegistrationOverdue,
+    },
   };
 }
+
+/** Entries as the API shows them, with their timeliness now (one query for all of them). */
+async function datasetsOut(deps: Deps, rows: TDatasetRow[]) {
+  const timeliness = await datasetTimeliness(
+    deps.db,
+    rows.map((d) => d.id),
+    deps.clock.now(),
+  );
+  return rows.map((d) => datasetOut(d, timeliness.get(d.id)!));
+}
+const oneOut = async (deps: Deps, row: TDatasetRow) => (await datasetsOut(deps, [row]))[0]!;
 
 const ZSearchQuery = z.strictObject({
   q: z.string().trim().max(200).optional(),
@@ -82,6 +135,14 @@ const ZSearchQuery = z.strictObject({
   tag: z.string().max(40).optional(),
   classification: z.coerce.number().int().min(1).max(4).optional(),
   status: z.enum(DATASET_STATUSES).optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .openapi({
+      description:
+        'Only entries overdue in some way (data, a change notice, registration), or only those that are not',
+    }),
   limit: z.coerce
     .number()
     .int()
@@ -139,6 +200,41 @@ const feedbackOut = (f: typeof datasetFeedback.$inferSelect) => ({
   answeredAt: isoOrNull(f.answeredAt),
 });
 
+const ZChangeNoticeBody = z
+  .strictObject({
+    what: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .openapi({ description: 'What changed in the duties or the catalogue information' }),
+  })
+  .openapi('ChangeNoticeBody');
+const ZChangeNotice = z
+  .object({
+    id: z.string(),
+    datasetId: z.string(),
+    what: z.string(),
+    recordedAt: z.string(),
+    dueAt: z.string().openapi({
+      description: `${TIMELINESS_WORKING_DAYS} working days after the notice, official calendar`,
+    }),
+    isDueOfficial: z.boolean(),
+    followedAt: z.string().nullable().openapi({ description: 'When a revision of the entry followed it' }),
+    isOverdue: z.boolean(),
+  })
+  .openapi('ChangeNotice');
+const changeNoticeOut = (n: TChangeNoticeRow, at: Date) => ({
+  id: n.id,
+  datasetId: n.datasetId,
+  what: n.what,
+  recordedAt: n.recordedAt.toISOString(),
+  dueAt: n.dueAt.toISOString(),
+  isDueOfficial: n.isDueOfficial,
+  followedAt: isoOrNull(n.followedAt),
+  isOverdue: n.followedAt === null && at > n.dueAt,
+});
+
 const ok = (description: string) => ({ 200: jsonResponse(ZDataset, description), ...problems });
 
 export function registerCatalogueRoutes(app: App, deps: Deps) {
@@ -157,7 +253,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       const { items, total } = await searchDatasets(deps, c.get('actor'), query);
       return c.json(
         {
-          items: items.map(datasetOut),
+          items: await datasetsOut(deps, items),
           page: { limit: query.limit, maxLimit: SEARCH_MAX_LIMIT, offset: query.offset, total },
         },
         200,
@@ -179,7 +275,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
     async (c) => {
       const actor = actorOf(c);
       const row = await createDataset(deps, actor, c.req.valid('json'), c.get('requestId'));
-      return c.json(datasetOut(row), 201);
+      return c.json(await oneOut(deps, row), 201);
     },
   );
 
@@ -196,7 +292,8 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
     }),
     async (c) =>
       c.json(
-        datasetOut(
+        await oneOut(
+          deps,
           await getVisibleDataset(
             deps.db,
             c.get('actor'),
@@ -212,10 +309,11 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
       method: 'patch',
       path: '/v1/datasets/{id}',
       tags: ['catalogue'],
-      summary: 'Edit a draft (provider)',
-      description: 'Fields of a draft (a rejected submission is a draft again). The slug cannot change.',
+      summary: 'Edit a draft, or revise a published entry (provider)',
+      description:
+        'Fields of a draft (a rejected submission is a draft again). The slug cannot change. On a published entry only the descriptive metadata can be revised (title, titleEn, description, descriptionEn, theme, tags, updateFrequency, license; 409 for any other field): the revision is on the log with the fields it changed and follows every open change notice.',
       request: { params: ZDatasetParam, body: jsonBody(ZUpdateDatasetBody) },
-      responses: ok('The edited draft'),
+      responses: ok('The edited draft or revised entry'),
     }),
     async (c) => {
       const actor = actorOf(c);
@@ -226,7 +324,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
         c.req.valid('json'),
         c.get('requestId'),
       );
-      return c.json(datasetOut(row), 200);
+      return c.json(await oneOut(deps, row), 200);
     },
   );
 
@@ -249,7 +347,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
         { action: 'submit' },
         c.get('requestId'),
       );
-      return c.json(datasetOut(row), 200);
+      return c.json(await oneOut(deps, row), 200);
     },
   );
 
@@ -278,7 +376,7 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
         change,
         c.get('requestId'),
       );
-      return c.json(datasetOut(row), 200);
+      return c.json(await oneOut(deps, row), 200);
     },
   );
 
@@ -303,7 +401,54 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
         { action: 'retire', reason },
         c.get('requestId'),
       );
-      return c.json(datasetOut(row), 200);
+      return c.json(await oneOut(deps, row), 200);
+    },
+  );
+
+  app.openapi(
+    defineRoute(['provider', 'admin'], {
+      method: 'post',
+      path: '/v1/datasets/{id}/change-notices',
+      tags: ['catalogue'],
+      summary: 'Record a change in a published entry’s duties or catalogue information (provider, admin)',
+      description: `职责或目录信息发生变化: the holding department (or the authority) records it, and the entry is due to be revised (\`PATCH /v1/datasets/{id}\`) within ${TIMELINESS_WORKING_DAYS} working days; past that, it is flagged overdue until a revision follows. Only a published entry; another org's dataset is 404.`,
+      request: { params: ZDatasetParam, body: jsonBody(ZChangeNoticeBody) },
+      responses: { 201: jsonResponse(ZChangeNotice, 'Recorded'), ...problems },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const row = await recordChangeNotice(
+        deps,
+        actor,
+        await datasetIdOf(deps.db, c.req.valid('param').id),
+        c.req.valid('json').what,
+        c.get('requestId'),
+      );
+      return c.json(changeNoticeOut(row, deps.clock.now()), 201);
+    },
+  );
+
+  app.openapi(
+    defineRoute('anyone', {
+      method: 'get',
+      path: '/v1/datasets/{id}/change-notices',
+      tags: ['catalogue'],
+      summary: 'Change notices on an entry, followed or not',
+      description: 'For whoever may see the entry, oldest first.',
+      request: { params: ZDatasetParam },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(ZChangeNotice) }), 'Change notices'),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const rows = await listChangeNotices(
+        deps,
+        c.get('actor'),
+        await datasetIdOf(deps.db, c.req.valid('param').id),
+      );
+      const at = deps.clock.now();
+      return c.json({ items: rows.map((n) => changeNoticeOut(n, at)) }, 200);
     },
   );
 

@@ -4,6 +4,7 @@ import {
   chinaDay,
   isOfficialYear,
   isWorkingDay,
+  overdueBefore,
   workingDaysBetween,
 } from './working-days.ts';
 
@@ -40,5 +41,26 @@ describe("China's official working days", () => {
     expect(workingDaysBetween(new Date('2026-09-28T02:00:00Z'), new Date('2026-10-10T09:00:00Z'))).toBe(5);
     expect(workingDaysBetween(new Date('2026-09-28T02:00:00Z'), new Date('2026-09-28T09:00:00Z'))).toBe(0);
     expect(workingDaysBetween(new Date('2026-10-01T02:00:00Z'), new Date('2026-10-07T09:00:00Z'))).toBe(0);
+  });
+
+  it('gives the one instant before which a start is overdue, for any start', () => {
+    const at = new Date('2026-10-12T03:00:00Z');
+    const cut = overdueBefore(at, 5);
+    // From 28 September the deadline is 10 October (a Saturday worked); from 29 September it is 12 October.
+    expect(cut).toEqual(new Date('2026-09-28T16:00:00Z'));
+    const hour = 3_600_000;
+    for (let from = Date.parse('2026-09-01T00:00:00Z'); from < at.getTime(); from += 5 * hour) {
+      const isPast = addWorkingDays(new Date(from), 5).due < at;
+      expect([new Date(from).toISOString(), isPast]).toEqual([
+        new Date(from).toISOString(),
+        from < cut.getTime(),
+      ]);
+    }
+    // At the very end of the last day allowed, the deadline has not passed yet.
+    const due = addWorkingDays(new Date('2026-09-28T02:00:00Z'), 5).due;
+    expect(overdueBefore(due, 5).getTime()).toBeLessThanOrEqual(Date.parse('2026-09-28T02:00:00Z'));
+    expect(overdueBefore(new Date(due.getTime() + 1), 5).getTime()).toBeGreaterThan(
+      Date.parse('2026-09-28T02:00:00Z'),
+    );
   });
 });

@@ -64,3 +64,15 @@ export function workingDaysBetween(from: Date, to: Date): number {
   }
   return n;
 }
+
+/**
+ * The instant before which a start must lie for its deadline of `n` working days to have passed
+ * at `at`: `addWorkingDays(from, n).due < at` exactly when `from < overdueBefore(at, n)`. A deadline
+ * depends only on the day of its start, so one instant answers for every start, and SQL can compare
+ * a column with it instead of counting working days row by row.
+ */
+export function overdueBefore(at: Date, n: number): Date {
+  let t = Date.parse(`${chinaDay(at)}T00:00:00Z`);
+  while (addWorkingDays(new Date(t - CST_MS), n).due >= at) t -= DAY_MS;
+  return new Date(t + DAY_MS - CST_MS);
+}

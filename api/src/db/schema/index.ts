@@ -1,5 +1,6 @@
 export * from './accounts.ts';
 export * from './audit.ts';
+export * from './change-notices.ts';
 export * from './datasets.ts';
 export * from './demands.ts';
 export * from './jobs.ts';
