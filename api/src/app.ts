@@ -19,6 +19,7 @@ import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerMpcRoutes } from './routes/mpc.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
+import { registerQualityRoutes } from './routes/quality.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
 import { registerSharingRoutes } from './routes/sharing.ts';
 
@@ -43,6 +44,7 @@ export function createApp(deps: Deps): App {
   registerCatalogueRoutes(app, deps);
   registerIngestRoutes(app, deps);
   registerOpenDataRoutes(app, deps);
+  registerQualityRoutes(app, deps);
   registerLicenceRoutes(app, deps);
   registerSandboxRoutes(app, deps);
   registerMpcRoutes(app, deps);

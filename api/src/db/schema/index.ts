@@ -4,5 +4,6 @@ export * from './datasets.ts';
 export * from './jobs.ts';
 export * from './licences.ts';
 export * from './mpc.ts';
+export * from './quality.ts';
 export * from './sandbox.ts';
 export * from './sharing.ts';
