@@ -4,6 +4,7 @@ import { benchContracts } from './contracts.ts';
 import { benchFoundation } from './foundation.ts';
 import { benchLoad } from './load.ts';
 import { benchMpc } from './mpc.ts';
+import { benchQuality } from './quality.ts';
 import { benchSandbox } from './sandbox.ts';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   audit: benchAudit,
   load: benchLoad,
   mpc: benchMpc,
+  quality: benchQuality,
 };
 
 /**
