@@ -12,8 +12,11 @@ const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 const w = (rule: Record<string, unknown>) => ({ ...rule, severity: 'warning' });
 
-/** Six columns, five quality rules on each: errors that every row passes, warnings that a few fail. */
-const COLUMNS = [
+/**
+ * Seven columns, five quality rules on each: errors that every row passes, warnings that some
+ * fail; `unique` on the three identifying columns.
+ */
+export const COLUMNS = [
   {
     name: 'person_id',
     type: 'string',
@@ -54,7 +57,7 @@ const COLUMNS = [
       { kind: 'range', min: 0, max: 1_000_000 },
       { kind: 'required' },
       w({ kind: 'range', max: 900_000 }),
-      w({ kind: 'unique' }),
+      w({ kind: 'range', min: 1 }),
       w({ kind: 'compare', op: '>', column: 'seq' }),
     ],
   },
@@ -77,7 +80,7 @@ const COLUMNS = [
       { kind: 'required' },
       { kind: 'compare', op: '>=', column: 'start_day' },
       w({ kind: 'range', max: '2025-12-31' }),
-      w({ kind: 'unique' }),
+      w({ kind: 'compare', op: '>', column: 'start_day' }),
     ],
   },
   {
@@ -99,7 +102,7 @@ function completed(body: string, chars: string, isValid: (s: string) => boolean)
   throw new Error(`no check character for ${body}`);
 }
 
-async function writeCsv(path: string, rows: number) {
+export async function writeCsv(path: string, rows: number) {
   const out = createWriteStream(path);
   out.write(`${COLUMNS.map((c) => c.name).join(',')}\n`);
   let seed = 7;
@@ -134,8 +137,8 @@ async function writeCsv(path: string, rows: number) {
 }
 
 /**
- * Ingest through the API of 1 M rows checked against five quality rules per column (30+ rules,
- * `unique` on four columns), against PostgreSQL's own COPY FROM of the same file into a plain
+ * Ingest through the API of 1 M rows checked against five quality rules per column (35 rules,
+ * `unique` on three columns), against PostgreSQL's own COPY FROM of the same file into a plain
  * table; the same upload to a dataset without rules for reference.
  */
 export async function benchQuality() {

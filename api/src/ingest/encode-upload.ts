@@ -125,6 +125,7 @@ export function encodeUpload(
         reader.finish();
       }
     }
+    rules?.finish();
     if (log.hasErrors) throw new UploadRejected(log.errors);
     const last = reader.take();
     if (last.length > 0) yield last;

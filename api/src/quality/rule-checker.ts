@@ -1,15 +1,20 @@
-import { RE2JS } from 're2js';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
 import { CodeList } from '../ingest/code-lists.ts';
 import { integerValue, timestampKey } from '../ingest/field-codecs.ts';
-import type { ErrorLog } from '../ingest/upload-errors.ts';
+import type { ErrorLog, TRowError } from '../ingest/upload-errors.ts';
 import { isIdCardNumber, isUscc } from './check-digits.ts';
+import { KeyLog } from './key-log.ts';
+import { patternMatcher } from './pattern-matcher.ts';
 import type { TCompareOp, TQualityRule, TRuleKind } from './quality-rules.ts';
 
 /** The most failing values a rule's result keeps as examples. */
 export const MAX_EXAMPLES = 5;
 
-export type TRuleExample = { line: number; value: string; other?: string };
+/**
+ * A failing value and its line; `other` is the compared column's value. A repeat (`unique`) names
+ * the line that held the value first instead (0: the rows already in the dataset).
+ */
+export type TRuleExample = { line: number; value?: string; other?: string; firstLine?: number };
 
 /** What one rule found in an upload (or, for an append, in the whole version). */
 export type TRuleResult = {
@@ -28,13 +33,15 @@ type TCompiled = {
   rule: TQualityRule;
   column: TColumn;
   col: number;
-  /** The compared column for `compare`, else -1, and its type. */
+  /** The compared column for `compare`, else -1. */
   other: number;
-  otherType: TColumn['type'];
   isError: boolean;
-  /** Whether a non-null value passes; not used by `required`, `unique` and `compare`. */
-  test: (text: string) => boolean;
-  seen: Map<string | number, number> | undefined;
+  /**
+   * Whether a non-null value passes, given its text and, for rules that compare (`range`), its
+   * comparable value; not used by `required`, `unique` and `compare`.
+   */
+  test: (text: string, value: string | number) => boolean;
+  seen: KeyLog | undefined;
   result: TRuleResult;
 };
 
@@ -69,23 +76,17 @@ function compare(op: TCompareOp, a: string | number, b: string | number): boolea
   }
 }
 
-function testOf(rule: TQualityRule, column: TColumn): (text: string) => boolean {
+function testOf(rule: TQualityRule, column: TColumn): TCompiled['test'] {
   switch (rule.kind) {
-    case 'pattern': {
-      const re = RE2JS.compile(rule.pattern);
-      return (text) => re.matches(text);
-    }
+    case 'pattern':
+      return patternMatcher(rule.pattern);
     case 'codes': {
       const list = new CodeList({ ...column, codes: rule.codes });
       return (text) => list.hasText(text, 0, text.length);
     }
     case 'range': {
       const { min, max } = rule;
-      const type = column.type;
-      return (text) => {
-        const v = comparable(type, text);
-        return (min === undefined || v >= min) && (max === undefined || v <= max);
-      };
+      return (_, v) => (min === undefined || v >= min) && (max === undefined || v <= max);
     }
     case 'idCard':
       return (text) => isIdCardNumber(text);
@@ -130,6 +131,11 @@ function reasonOf(rule: TQualityRule, column: TColumn): string {
 export class RuleChecker {
   /** Per schema column: 1 when rows must hand its text in. */
   readonly needs: Uint8Array;
+  /** Per schema column: its type, and whether a rule compares its values (then worked out once a row). */
+  private readonly types: TColumn['type'][];
+  private readonly isCompared: Uint8Array;
+  /** The comparable values of the current row, for the columns compared. */
+  private readonly values: (string | number)[];
   private readonly compiled: TCompiled[];
   private readonly keepExamples: boolean;
   private readonly log: ErrorLog;
@@ -139,23 +145,27 @@ export class RuleChecker {
     this.log = log;
     this.keepExamples = keepExamples;
     this.needs = new Uint8Array(columns.length);
+    this.types = columns.map((c) => c.type);
+    this.isCompared = new Uint8Array(columns.length);
+    this.values = columns.map(() => '');
     const indexOf = new Map(columns.map((c, j) => [c.name, j]));
     this.compiled = columns.flatMap((column, col) =>
       (column.rules ?? []).map((rule, i): TCompiled => {
         const other = rule.kind === 'compare' ? indexOf.get(rule.column)! : -1;
-        const otherType = other >= 0 ? columns[other]!.type : column.type;
         this.needs[col] = 1;
         if (other >= 0) this.needs[other] = 1;
+        if (rule.kind === 'range' || rule.kind === 'compare' || rule.kind === 'unique')
+          this.isCompared[col] = 1;
+        if (other >= 0) this.isCompared[other] = 1;
         const severity = rule.severity ?? 'error';
         return {
           rule,
           column,
           col,
           other,
-          otherType,
           isError: severity === 'error',
           test: testOf(rule, column),
-          seen: rule.kind === 'unique' ? new Map() : undefined,
+          seen: rule.kind === 'unique' ? new KeyLog() : undefined,
           result: { column: column.name, rule: i, kind: rule.kind, severity, checked: 0, failing: 0 },
         };
       }),
@@ -177,7 +187,7 @@ export class RuleChecker {
   seedUnique(column: string, texts: Iterable<string>): void {
     for (const c of this.compiled) {
       if (c.seen === undefined || c.column.name !== column) continue;
-      for (const text of texts) c.seen.set(comparable(c.column.type, text), 0);
+      for (const text of texts) c.seen.add(comparable(c.column.type, text), 0);
     }
   }
 
@@ -185,6 +195,12 @@ export class RuleChecker {
   checkRow(texts: (string | null)[], line: number): boolean {
     let isValid = true;
     const compiled = this.compiled;
+    const values = this.values;
+    for (let j = 0; j < this.types.length; j++) {
+      if (this.isCompared[j] !== 1) continue;
+      const text = texts[j]!;
+      if (text !== null) values[j] = comparable(this.types[j]!, text);
+    }
     for (let r = 0; r < compiled.length; r++) {
       const c = compiled[r]!;
       const text = texts[c.col]!;
@@ -197,17 +213,14 @@ export class RuleChecker {
       } else if (kind === 'compare') {
         const otherText = texts[c.other]!;
         if (otherText === null) continue;
-        isPassing = compare(
-          (c.rule as { op: TCompareOp }).op,
-          comparable(c.column.type, text),
-          comparable(c.otherType, otherText),
-        );
+        isPassing = compare((c.rule as { op: TCompareOp }).op, values[c.col]!, values[c.other]!);
       } else if (c.seen !== undefined) {
-        const key = comparable(c.column.type, text);
-        isPassing = !c.seen.has(key);
-        if (isPassing) c.seen.set(key, line);
+        // Repeats are found by `finish()`, once every key is in.
+        c.seen.add(values[c.col]!, line);
+        c.result.checked++;
+        continue;
       } else {
-        isPassing = c.test(text);
+        isPassing = c.test(text, values[c.col]!);
       }
       const result = c.result;
       result.checked++;
@@ -215,7 +228,7 @@ export class RuleChecker {
       result.failing++;
       if (c.isError) {
         isValid = false;
-        this.log.add(line, this.failure(c, r, text), c.column.name);
+        this.log.add(line, this.reasons[r]!, c.column.name);
       } else if (this.keepExamples) {
         if (result.examples === undefined) result.examples = [];
         const examples = result.examples;
@@ -229,10 +242,27 @@ export class RuleChecker {
     return isValid;
   }
 
-  private failure(c: TCompiled, r: number, text: string | null): string {
-    if (c.seen === undefined || text === null) return this.reasons[r]!;
-    const first = c.seen.get(comparable(c.column.type, text));
-    return first ? `a value already seen on line ${first}` : 'a value already in the dataset';
+  /**
+   * Finds the repeats of `unique` rules once all rows are in: each counts as failing; those of an
+   * error rule join the upload's errors, in order of line.
+   */
+  finish(): void {
+    const errors: TRowError[] = [];
+    for (const c of this.compiled) {
+      if (c.seen === undefined) continue;
+      const repeats = c.seen.repeats();
+      c.result.failing += repeats.length;
+      if (c.isError) {
+        for (const { line, firstLine } of repeats.slice(0, this.log.max)) {
+          const reason =
+            firstLine > 0 ? `a value already seen on line ${firstLine}` : 'a value already in the dataset';
+          errors.push({ line, column: c.column.name, reason });
+        }
+      } else if (this.keepExamples && repeats.length > 0) {
+        c.result.examples = repeats.slice(0, MAX_EXAMPLES);
+      }
+    }
+    if (errors.length > 0) this.log.merge(errors);
   }
 
   /** Per rule, in column order and then rule order: rows checked and failing, with examples where kept. */

@@ -25,7 +25,18 @@ const ZRuleResult = z
     checked: z.number().int(),
     failing: z.number().int(),
     examples: z
-      .array(z.object({ line: z.number().int(), value: z.string(), other: z.string().optional() }))
+      .array(
+        z.object({
+          line: z.number().int(),
+          value: z.string().optional(),
+          other: z.string().optional().openapi({ description: 'compare: the value of the other column' }),
+          firstLine: z
+            .number()
+            .int()
+            .optional()
+            .openapi({ description: 'unique: the line that held the value first, 0 for an earlier version' }),
+        }),
+      )
       .optional()
       .openapi({ description: 'Up to five failing values with their upload lines; open datasets only' }),
   })
