@@ -9,9 +9,9 @@
  * distinct strings happens with a chance of about 3 in 100 million (n² / 2⁶⁵).
  */
 export class KeyLog {
-  private hi = new Int32Array(1 << 10);
-  private lo = new Int32Array(1 << 10);
-  private lines = new Int32Array(1 << 10);
+  private hi = new Int32Array(1 << 14);
+  private lo = new Int32Array(1 << 14);
+  private lines = new Int32Array(1 << 14);
   private count = 0;
   private readonly numbers = new Float64Array(1);
   private readonly words = new Int32Array(this.numbers.buffer);

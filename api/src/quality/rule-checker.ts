@@ -5,7 +5,7 @@ import type { ErrorLog, TRowError } from '../ingest/upload-errors.ts';
 import { isIdCardNumber, isUscc } from './check-digits.ts';
 import { KeyLog } from './key-log.ts';
 import { patternMatcher } from './pattern-matcher.ts';
-import type { TCompareOp, TQualityRule, TRuleKind } from './quality-rules.ts';
+import { COMPARE_OPS, type TQualityRule, type TRuleKind } from './quality-rules.ts';
 
 /** The most failing values a rule's result keeps as examples. */
 export const MAX_EXAMPLES = 5;
@@ -42,7 +42,8 @@ type TCompiled = {
    */
   test: (text: string, value: string | number) => boolean;
   seen: KeyLog | undefined;
-  result: TRuleResult;
+  /** The rule's result without its counts and examples, which the checker keeps apart. */
+  result: Omit<TRuleResult, 'checked' | 'failing' | 'examples'>;
 };
 
 const PASS = () => true;
@@ -61,19 +62,29 @@ function comparable(type: TColumn['type'], text: string): string | number {
   }
 }
 
-function compare(op: TCompareOp, a: string | number, b: string | number): boolean {
+/** How `checkRow` treats a rule: the five comparisons first, as their operator's index. */
+const STEP_TEST = 5;
+const STEP_REQUIRED = 6;
+const STEP_UNIQUE = 7;
+
+function compare(op: number, a: string | number, b: string | number): boolean {
   switch (op) {
-    case '<':
+    case 0:
       return a < b;
-    case '<=':
+    case 1:
       return a <= b;
-    case '=':
+    case 2:
       return a === b;
-    case '>=':
+    case 3:
       return a >= b;
     default:
       return a > b;
   }
+}
+
+function stepOf(rule: TQualityRule): number {
+  if (rule.kind === 'compare') return COMPARE_OPS.indexOf(rule.op);
+  return rule.kind === 'required' ? STEP_REQUIRED : rule.kind === 'unique' ? STEP_UNIQUE : STEP_TEST;
 }
 
 function testOf(rule: TQualityRule, column: TColumn): TCompiled['test'] {
@@ -140,6 +151,13 @@ export class RuleChecker {
   private readonly keepExamples: boolean;
   private readonly log: ErrorLog;
   private readonly reasons: string[];
+  /** Per rule: how to check it, its column, the column it compares with (or -1), its counts and examples. */
+  private readonly steps: Uint8Array;
+  private readonly cols: Int32Array;
+  private readonly others: Int32Array;
+  private readonly checked: Float64Array;
+  private readonly failing: Float64Array;
+  private readonly examples: (TRuleExample[] | undefined)[];
 
   private constructor(columns: TColumn[], log: ErrorLog, keepExamples: boolean) {
     this.log = log;
@@ -166,11 +184,17 @@ export class RuleChecker {
           isError: severity === 'error',
           test: testOf(rule, column),
           seen: rule.kind === 'unique' ? new KeyLog() : undefined,
-          result: { column: column.name, rule: i, kind: rule.kind, severity, checked: 0, failing: 0 },
+          result: { column: column.name, rule: i, kind: rule.kind, severity },
         };
       }),
     );
     this.reasons = this.compiled.map((c) => reasonOf(c.rule, c.column));
+    this.steps = Uint8Array.from(this.compiled, (c) => stepOf(c.rule));
+    this.cols = Int32Array.from(this.compiled, (c) => c.col);
+    this.others = Int32Array.from(this.compiled, (c) => c.other);
+    this.checked = new Float64Array(this.compiled.length);
+    this.failing = new Float64Array(this.compiled.length);
+    this.examples = this.compiled.map(() => undefined);
   }
 
   /** The checker for these columns, or undefined when none declares a rule. */
@@ -194,44 +218,41 @@ export class RuleChecker {
   /** Checks one row; false when an error rule fails (each failure logged on `line`). */
   checkRow(texts: (string | null)[], line: number): boolean {
     let isValid = true;
-    const compiled = this.compiled;
-    const values = this.values;
+    const { compiled, values, steps, cols, others, checked, failing } = this;
     for (let j = 0; j < this.types.length; j++) {
       if (this.isCompared[j] !== 1) continue;
       const text = texts[j]!;
       if (text !== null) values[j] = comparable(this.types[j]!, text);
     }
-    for (let r = 0; r < compiled.length; r++) {
-      const c = compiled[r]!;
-      const text = texts[c.col]!;
-      const kind = c.rule.kind;
+    for (let r = 0; r < steps.length; r++) {
+      const text = texts[cols[r]!]!;
+      const step = steps[r]!;
       let isPassing: boolean;
-      if (kind === 'required') {
+      if (step === STEP_REQUIRED) {
         isPassing = text !== null && text.length > 0;
       } else if (text === null) {
         continue;
-      } else if (kind === 'compare') {
-        const otherText = texts[c.other]!;
-        if (otherText === null) continue;
-        isPassing = compare((c.rule as { op: TCompareOp }).op, values[c.col]!, values[c.other]!);
-      } else if (c.seen !== undefined) {
+      } else if (step === STEP_TEST) {
+        isPassing = compiled[r]!.test(text, values[cols[r]!]!);
+      } else if (step === STEP_UNIQUE) {
         // Repeats are found by `finish()`, once every key is in.
-        c.seen.add(values[c.col]!, line);
-        c.result.checked++;
+        compiled[r]!.seen!.add(values[cols[r]!]!, line);
+        checked[r]!++;
         continue;
       } else {
-        isPassing = c.test(text, values[c.col]!);
+        if (texts[others[r]!] === null) continue;
+        isPassing = compare(step, values[cols[r]!]!, values[others[r]!]!);
       }
-      const result = c.result;
-      result.checked++;
+      checked[r]!++;
       if (isPassing) continue;
-      result.failing++;
+      failing[r]!++;
+      const c = compiled[r]!;
       if (c.isError) {
         isValid = false;
         this.log.add(line, this.reasons[r]!, c.column.name);
       } else if (this.keepExamples) {
-        if (result.examples === undefined) result.examples = [];
-        const examples = result.examples;
+        const examples = this.examples[r] ?? [];
+        this.examples[r] = examples;
         if (examples.length < MAX_EXAMPLES) {
           const example: TRuleExample = { line, value: text ?? '' };
           if (c.other >= 0) example.other = texts[c.other]!;
@@ -248,10 +269,10 @@ export class RuleChecker {
    */
   finish(): void {
     const errors: TRowError[] = [];
-    for (const c of this.compiled) {
-      if (c.seen === undefined) continue;
+    this.compiled.forEach((c, r) => {
+      if (c.seen === undefined) return;
       const repeats = c.seen.repeats();
-      c.result.failing += repeats.length;
+      this.failing[r]! += repeats.length;
       if (c.isError) {
         for (const { line, firstLine } of repeats.slice(0, this.log.max)) {
           const reason =
@@ -259,14 +280,19 @@ export class RuleChecker {
           errors.push({ line, column: c.column.name, reason });
         }
       } else if (this.keepExamples && repeats.length > 0) {
-        c.result.examples = repeats.slice(0, MAX_EXAMPLES);
+        this.examples[r] = repeats.slice(0, MAX_EXAMPLES);
       }
-    }
+    });
     if (errors.length > 0) this.log.merge(errors);
   }
 
   /** Per rule, in column order and then rule order: rows checked and failing, with examples where kept. */
   results(): TRuleResult[] {
-    return this.compiled.map((c) => ({ ...c.result }));
+    return this.compiled.map((c, r) => {
+      const examples = this.examples[r];
+      const result: TRuleResult = { ...c.result, checked: this.checked[r]!, failing: this.failing[r]! };
+      if (examples !== undefined) result.examples = examples;
+      return result;
+    });
   }
 }
