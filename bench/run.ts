@@ -4,6 +4,7 @@ import { benchContracts } from './contracts.ts';
 import { benchFoundation } from './foundation.ts';
 import { benchLoad } from './load.ts';
 import { benchMpc } from './mpc.ts';
+import { benchQuality } from './quality.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchSharing } from './sharing.ts';
 
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   load: benchLoad,
   mpc: benchMpc,
   sharing: benchSharing,
+  quality: benchQuality,
 };
 
 /**

@@ -21,6 +21,7 @@ import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerMpcRoutes } from './routes/mpc.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
+import { registerQualityRoutes } from './routes/quality.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
 import { registerSharingRoutes } from './routes/sharing.ts';
 import { registerSharingGrantRoutes } from './routes/sharing-grants.ts';
@@ -46,6 +47,7 @@ export function createApp(deps: Deps): App {
   registerCatalogueRoutes(app, deps);
   registerIngestRoutes(app, deps);
   registerOpenDataRoutes(app, deps);
+  registerQualityRoutes(app, deps);
   registerLicenceRoutes(app, deps);
   registerSandboxRoutes(app, deps);
   registerMpcRoutes(app, deps);

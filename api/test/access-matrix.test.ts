@@ -122,6 +122,23 @@ const submitted = async () => {
   created(await t.req('POST', `/v1/datasets/${id}/submit`, { token: A.provider.token }), 200);
   return id;
 };
+/** An open quality issue of side A: a published dataset whose upload fails a warning rule. */
+const qualityIssue = async () => {
+  const columns = [
+    ...(datasetBody().columns as object[]),
+    {
+      name: 'note',
+      type: 'string',
+      nullable: true,
+      sensitivity: 'public',
+      rules: [{ kind: 'required', severity: 'warning' }],
+    },
+  ];
+  const id = await publishDataset(t, A.provider.token, { columns });
+  created(await uploadData(t, A.provider.token, id, 'city_code,day,aqi,pm25,note\n330100,2024-01-02,40,,\n'));
+  const issues = await t.req('GET', `/v1/datasets/${id}/quality/issues`, { token: A.provider.token });
+  return created(issues, 200).items[0].id as string;
+};
 /** A contract of side A awaiting the operator's countersignature. */
 const awaitingCountersign = async () => {
   const app = created(await apply(t, A.operator, [{ datasetId: fx.restrictedId, columns: ['district'] }]));
@@ -337,6 +354,23 @@ const CASES: Record<string, TCase> = {
     },
   },
   'GET /v1/catalog.jsonld': { success: 200, make: () => ({ path: '/v1/catalog.jsonld' }) },
+  'GET /v1/datasets/{id}/quality': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/quality` }),
+  },
+  'GET /v1/datasets/{id}/quality/issues': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/quality/issues` }),
+  },
+  'GET /v1/quality/issues': { success: 200, make: () => ({ path: '/v1/quality/issues?status=open' }) },
+  'POST /v1/quality/issues/{id}/responses': {
+    otherOrg: 404,
+    success: 200,
+    make: async () => ({
+      path: `/v1/quality/issues/${await qualityIssue()}/responses`,
+      json: { note: '已核查' },
+    }),
+  },
   'POST /v1/datasets/{id}/data': {
     otherOrg: 404,
     success: 201,

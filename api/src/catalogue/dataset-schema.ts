@@ -1,5 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { RE2JS } from 're2js';
 import { checkDate, checkTimestamp, timestampKey } from '../ingest/field-codecs.ts';
+import { type TQualityRule, ZQualityRules } from '../quality/quality-rules.ts';
 
 export const COLUMN_TYPES = ['integer', 'number', 'string', 'boolean', 'date', 'timestamp'] as const;
 export const SENSITIVITIES = ['public', 'personal', 'identifier', 'sensitive'] as const;
@@ -67,6 +69,7 @@ type TColumnBase = {
   max?: number | undefined;
   codes?: (string | number)[] | undefined;
   hints?: TColumnHints | undefined;
+  rules?: TQualityRule[] | undefined;
 };
 
 /** Why `code` cannot be one of the column's codes, or null. */
@@ -147,6 +150,99 @@ function checkCodesAndHints(c: TColumnBase, ctx: z.RefinementCtx): void {
     issue(['hints', 'nullShare'], 'nullShare applies to nullable columns only');
 }
 
+/** Why a range bound does not fit the column, or null. */
+function boundProblem(type: TColumnType, bound: number | string): string | null {
+  if (isNumeric(type)) return typeof bound === 'number' ? null : `bounds of a ${type} column are numbers`;
+  if (type === 'date')
+    return typeof bound === 'string' && checkDate(bound, 0, bound.length) >= 0
+      ? null
+      : 'not a date (YYYY-MM-DD)';
+  return 'range applies to integer, number and date columns only';
+}
+
+/** Checks each quality rule against its column's type; the column a `compare` names is checked by `ZColumns`. */
+function checkRules(c: TColumnBase, ctx: z.RefinementCtx): void {
+  for (const [i, rule] of (c.rules ?? []).entries()) {
+    const problem = ruleProblem(c, rule);
+    if (problem)
+      ctx.addIssue({ code: 'custom', path: ['rules', i, ...problem.path], message: problem.message });
+  }
+}
+
+/** Why a quality rule does not fit its column, with the path within the rule, or null. */
+function ruleProblem(
+  c: TColumnBase,
+  rule: TQualityRule,
+): { path: (string | number)[]; message: string } | null {
+  const at = (path: (string | number)[], message: string) => ({ path, message });
+  switch (rule.kind) {
+    case 'pattern':
+      if (c.type !== 'string') return at(['kind'], 'pattern applies to string columns only');
+      try {
+        RE2JS.compile(rule.pattern);
+        return null;
+      } catch (err) {
+        return at(['pattern'], `not a regular expression of RE2 syntax: ${(err as Error).message}`);
+      }
+    case 'idCard':
+    case 'uscc':
+      return c.type === 'string' ? null : at(['kind'], `${rule.kind} applies to string columns only`);
+    case 'codes': {
+      if (c.type === 'number' || c.type === 'boolean')
+        return at(['kind'], 'codes apply to string, integer, date and timestamp columns only');
+      const seen = new Set<string | number>();
+      for (let k = 0; k < rule.codes.length; k++) {
+        const code = rule.codes[k]!;
+        const problem = codeProblem({ ...c, min: undefined, max: undefined }, code);
+        if (problem) return at(['codes', k], problem);
+        const key = codeKey(c.type, code);
+        if (seen.has(key)) return at(['codes', k], `duplicate code ${JSON.stringify(code)}`);
+        seen.add(key);
+      }
+      return null;
+    }
+    case 'range': {
+      if (rule.min === undefined && rule.max === undefined) return at([], 'a range needs min, max or both');
+      for (const key of ['min', 'max'] as const) {
+        const bound = rule[key];
+        const problem = bound === undefined ? null : boundProblem(c.type, bound);
+        if (problem) return at([key], problem);
+      }
+      return rule.min !== undefined && rule.max !== undefined && rule.min > rule.max
+        ? at(['min'], 'min must not exceed max')
+        : null;
+    }
+    case 'unique':
+      return c.type === 'boolean' ? at(['kind'], 'unique does not apply to boolean columns') : null;
+    default:
+      return null;
+  }
+}
+
+/** Whether two column types can be compared by a `compare` rule. */
+const isComparable = (a: TColumnType, b: TColumnType) =>
+  a !== 'boolean' && (a === b || (isNumeric(a) && isNumeric(b)));
+
+/** Checks that each `compare` rule names another column of a comparable type. */
+function checkCompareRules(columns: (TColumnBase & { name: string })[], ctx: z.RefinementCtx): void {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  columns.forEach((c, j) => {
+    c.rules?.forEach((rule, i) => {
+      if (rule.kind !== 'compare') return;
+      const other = byName.get(rule.column);
+      const message =
+        other === undefined
+          ? `no column named ${JSON.stringify(rule.column)}`
+          : other === c
+            ? 'a column is compared with another column, not itself'
+            : !isComparable(c.type, other.type)
+              ? `a ${c.type} column cannot be compared with a ${other.type} column`
+              : null;
+      if (message) ctx.addIssue({ code: 'custom', path: [j, 'rules', i, 'column'], message });
+    });
+  });
+}
+
 export const ZColumn = z
   .strictObject({
     name: ZColumnName,
@@ -174,6 +270,8 @@ export const ZColumn = z
       }),
     /** How dummy data for this column should look (public metadata, never derived from the rows by the platform). */
     hints: ZColumnHints.optional(),
+    /** Quality rules beyond the type, each an error (refuses the upload) or a warning (reported). */
+    rules: ZQualityRules.optional(),
   })
   .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, {
     message: 'min must not exceed max',
@@ -187,6 +285,7 @@ export const ZColumn = z
     },
   )
   .superRefine(checkCodesAndHints)
+  .superRefine(checkRules)
   .openapi('Column');
 
 export type TColumn = z.infer<typeof ZColumn>;
@@ -197,7 +296,8 @@ export const ZColumns = z
   .max(200)
   .refine((cols) => new Set(cols.map((c) => c.name)).size === cols.length, {
     message: 'column names must be unique',
-  });
+  })
+  .superRefine(checkCompareRules);
 
 /** Sensitivities an open dataset may not carry. */
 export const PERSONAL_SENSITIVITIES: readonly string[] = ['identifier', 'personal'];

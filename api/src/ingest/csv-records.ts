@@ -343,6 +343,8 @@ export class CsvRecords extends RecordReader {
     let j = this.outLength;
     for (let k = 0; k < prefix.length; k++) out[j++] = prefix[k]!;
     const errorsBefore = this.log.errors.length;
+    const needs = this.rules?.needs;
+    const texts = this.ruleTexts;
     let isValid = true;
     let field = 0;
     let i = p;
@@ -419,6 +421,10 @@ export class CsvRecords extends RecordReader {
               ? checkTyped(kind, s, start, end, column)
               : this.checkQuotedCoded(field, s, start, end, hasQuotePair);
         }
+        if (needs !== undefined && needs[field] === 1) {
+          const text = end === start ? null : s.slice(start, end);
+          texts[field] = hasQuotePair ? text!.replaceAll('""', '"') : text;
+        }
         if (status !== AS_IS) {
           j = written;
           if (status === IS_NULL) {
@@ -446,7 +452,7 @@ export class CsvRecords extends RecordReader {
       this.log.truncate(errorsBefore);
       return this.fieldCountFault(line, field);
     }
-    if (!isValid) return FAILED;
+    if (!isValid || (this.rules !== undefined && !this.rules.checkRow(texts, line))) return FAILED;
     if (this.log.hasErrors) return WRITTEN;
     out[j++] = 10;
     this.outLength = j;
@@ -508,7 +514,11 @@ export class CsvRecords extends RecordReader {
       ends[i] = c;
       f = c + 1;
     }
-    if (!isValid) return FAILED;
+    if (
+      !isValid ||
+      !this.checkRules(line, (k) => (starts[k] === ends[k] ? null : s.slice(starts[k], ends[k])))
+    )
+      return FAILED;
     if (this.log.hasErrors) return WRITTEN;
     const columnFields = this.columnFields;
     const prefix = this.prefixCodes;
@@ -552,6 +562,23 @@ export class CsvRecords extends RecordReader {
     return WRITTEN;
   }
 
+  /**
+   * The quality rules on a row of the slower paths, whose header field `k` has the text `textOf(k)`
+   * (null for NULL); a column the header leaves out is NULL. True when no rule refuses the row.
+   */
+  private checkRules(line: number, textOf: (field: number) => string | null): boolean {
+    const rules = this.rules;
+    if (rules === undefined) return true;
+    const texts = this.ruleTexts;
+    const columnFields = this.columnFields;
+    for (let j = 0; j < columnFields.length; j++) {
+      if (rules.needs[j] !== 1) continue;
+      const k = columnFields[j]!;
+      texts[j] = k < 0 ? null : textOf(k);
+    }
+    return rules.checkRow(texts, line);
+  }
+
   /** Checks and writes a record already split into field texts (the slower path); null when it was malformed. */
   private encodeFields(fields: string[] | null, line: number): number {
     if (fields === null) return FAILED;
@@ -584,7 +611,8 @@ export class CsvRecords extends RecordReader {
       }
       statuses[i] = status;
     }
-    if (!isValid) return FAILED;
+    if (!isValid || !this.checkRules(line, (k) => (fields[k]!.length === 0 ? null : fields[k]!)))
+      return FAILED;
     if (this.log.hasErrors) return WRITTEN;
     const columnFields = this.columnFields;
     let row = this.prefix;

@@ -796,7 +796,7 @@ describe('encodeUpload: summary, batching and memory', () => {
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
     }
     expect(count).toBe(rows);
-    expect(summary()).toEqual({ rowCount: rows, digest: hash.digest('hex') });
+    expect(summary()).toEqual({ rowCount: rows, digest: hash.digest('hex'), quality: [] });
     expect(smallest).toBeGreaterThanOrEqual(64 * 1024);
     expect(largest).toBeLessThanOrEqual(256 * 1024);
     // The upload is about 4 MB and its output more; a fraction of that may be live at once.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TColumn } from '../catalogue/dataset-schema.ts';
+import { RuleChecker, type TRuleResult } from '../quality/rule-checker.ts';
 import { CsvRecords } from './csv-records.ts';
 import { NdjsonRecords } from './ndjson-records.ts';
 import type { RecordReader } from './record-reader.ts';
@@ -12,6 +13,8 @@ export type TUploadSummary = {
   rowCount: number;
   /** SHA-256 (hex) of every byte of the upload as received. */
   digest: string;
+  /** Per quality rule of the columns: rows checked and failing (empty when the columns have none). */
+  quality: TRuleResult[];
 };
 
 export type TEncodeOptions = {
@@ -24,6 +27,10 @@ export type TEncodeOptions = {
   maxErrors?: number;
   /** The largest record accepted, in bytes (default 1 MiB). */
   maxRecordBytes?: number;
+  /** Whether quality results keep examples of failing values (only for open datasets). */
+  keepExamples?: boolean;
+  /** Per column with a `unique` rule: the texts of the values already in the version (an append). */
+  uniqueSeeds?: Map<string, Iterable<string>>;
 };
 
 /** Source chunks are decoded in pieces of at most this many bytes, which bounds each step's text. */
@@ -49,6 +56,11 @@ const PIECE_BYTES = 64 * 1024;
  * A column with a code list (`codes`) takes only its codes (or NULL where nullable): integers
  * compare by value (`007` is 7), timestamps by instant, strings and dates as written. Any other
  * value refuses the upload like any bad field, as "not in the column's code list".
+ *
+ * Quality rules (`rules` of a column) are checked in the same pass, on each row that passed the
+ * built-in checks: a failing error rule refuses the upload like a bad field, with its line and
+ * column; a failing warning is counted. `summary().quality` has, per rule, the rows checked and
+ * failing, with up to five failing values when `keepExamples` is set.
  *
  * Invalid UTF-8 is reported on the line where the bad byte is, and ends the reading.
  *
@@ -77,7 +89,9 @@ export function encodeUpload(
 
   async function* encode(): AsyncGenerator<string> {
     const log = new ErrorLog(maxErrors);
-    const options = { log, prefix: `${version}\t`, maxRecordBytes, columns };
+    const rules = RuleChecker.of(columns, log, opts.keepExamples ?? false);
+    for (const [column, texts] of opts.uniqueSeeds ?? []) rules?.seedUnique(column, texts);
+    const options = { log, prefix: `${version}\t`, maxRecordBytes, columns, rules };
     const reader: RecordReader = format === 'csv' ? new CsvRecords(options) : new NdjsonRecords(options);
     const hash = createHash('sha256');
     const utf8 = new Utf8Stream();
@@ -111,10 +125,11 @@ export function encodeUpload(
         reader.finish();
       }
     }
+    rules?.finish();
     if (log.hasErrors) throw new UploadRejected(log.errors);
     const last = reader.take();
     if (last.length > 0) yield last;
-    result = { rowCount: reader.rowCount, digest: hash.digest('hex') };
+    result = { rowCount: reader.rowCount, digest: hash.digest('hex'), quality: rules?.results() ?? [] };
   }
 
   return {

@@ -9,6 +9,8 @@ import { datasets, datasetVersions } from '../db/schema/index.ts';
 import type { TSessionLock } from '../db/session-locks.ts';
 import type { Deps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { recordQualityReport } from '../quality/record-quality-report.ts';
+import { uniqueSeeds } from '../quality/unique-seeds.ts';
 import { encodeUpload, UploadRejected } from './encode-upload.ts';
 import {
   discardPending,
@@ -77,11 +79,19 @@ async function writeVersion(
   actor: TActor,
   datasetId: string,
   input: TIngestInput,
-  pending: TPending & { columns: TColumn[] },
+  pending: TPending & { columns: TColumn[]; isOpen: boolean },
   requestId: string | undefined,
 ) {
   const columns = pending.columns;
-  const encoder = encodeUpload(input.body, { format: input.format, columns, version: pending.version });
+  const encoder = encodeUpload(input.body, {
+    format: input.format,
+    columns,
+    version: pending.version,
+    keepExamples: pending.isOpen,
+    ...(pending.isNewTable
+      ? {}
+      : { uniqueSeeds: await uniqueSeeds(deps.db, pending.tableName, columns, pending.version) }),
+  });
   try {
     await copyInto(deps.database, pending.tableName, ['_v', ...columns.map((c) => c.name)], encoder.chunks);
   } catch (err) {
@@ -154,7 +164,19 @@ async function writeVersion(
       requestId,
       at,
     });
-    return { datasetId, ...details };
+    const quality = await recordQualityReport(
+      tx,
+      { actor, requestId, at },
+      {
+        datasetId,
+        version: pending.version,
+        mode: input.mode,
+        rowCount,
+        results: summary.quality,
+        isOpen: pending.isOpen,
+      },
+    );
+    return { datasetId, ...details, quality };
   });
 }
 

@@ -148,9 +148,22 @@ export class NdjsonRecords extends RecordReader {
         row += j > 0 ? `\t${encoded}` : encoded;
       }
     }
+    if (isValid && this.rules !== undefined) isValid = this.checkRules(line, stamp);
     if (!isValid || log.hasErrors) return isValid;
     this.writeRaw(`${row}\n`);
     return true;
+  }
+
+  /** The quality rules on a valid line: values as text (numbers as JSON writes them), null for NULL. */
+  private checkRules(line: number, stamp: number): boolean {
+    const rules = this.rules!;
+    const texts = this.ruleTexts;
+    for (let j = 0; j < this.columns.length; j++) {
+      if (rules.needs[j] !== 1) continue;
+      const value = this.seenAt[j] === stamp ? this.values[j] : null;
+      texts[j] = value === null || value === undefined ? null : String(value);
+    }
+    return rules.checkRow(texts, line);
   }
 
   /** The COPY text of a JSON value for column `j`, or a fault status. */

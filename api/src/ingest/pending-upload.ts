@@ -33,7 +33,7 @@ export async function reserveVersion(
   actor: TActor,
   datasetId: string,
   input: { format: 'csv' | 'ndjson'; mode: 'append' | 'replace' },
-): Promise<TPending & { columns: TColumn[] }> {
+): Promise<TPending & { columns: TColumn[]; isOpen: boolean }> {
   const dataset = await getOwnDataset(tx, actor, datasetId, true);
   if (dataset.status === 'retired')
     throw new AppError('INVALID_STATE', 'a retired dataset takes no new data');
@@ -80,6 +80,7 @@ export async function reserveVersion(
     isNewTable,
     baseRows: isNewTable ? 0 : (current?.rowCount ?? 0),
     columns: dataset.columns,
+    isOpen: dataset.openness === 'open',
   };
 }
 

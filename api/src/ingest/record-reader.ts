@@ -1,3 +1,4 @@
+import type { RuleChecker } from '../quality/rule-checker.ts';
 import type { ErrorLog } from './upload-errors.ts';
 
 /** Output is handed on in strings of at least this many characters (the last one excepted). */
@@ -16,6 +17,8 @@ export type TReaderOptions = {
   /** The COPY text that starts every row: the version and a tab. */
   prefix: string;
   maxRecordBytes: number;
+  /** The quality rules of the columns, when any declares one. */
+  rules?: RuleChecker | undefined;
 };
 
 /**
@@ -34,6 +37,9 @@ export abstract class RecordReader {
   protected readonly log: ErrorLog;
   protected readonly prefix: string;
   protected readonly maxRecordBytes: number;
+  protected readonly rules: RuleChecker | undefined;
+  /** Field texts of the current row in schema order (null for NULL), for the columns `rules` needs. */
+  protected readonly ruleTexts: (string | null)[] = [];
   rowCount = 0;
   private pending: string[] = [];
   private pendingLength = 0;
@@ -42,6 +48,7 @@ export abstract class RecordReader {
     this.log = options.log;
     this.prefix = options.prefix;
     this.maxRecordBytes = options.maxRecordBytes;
+    this.rules = options.rules;
   }
 
   /** Reads records from `buf` at `pos`; true when a batch is ready. */

@@ -39,6 +39,12 @@ export class ErrorLog {
     if (this.errors.length >= this.max) return;
     this.errors.push(column === undefined ? { line, reason } : { line, column, reason });
   }
+  /** Adds errors found after the reading (at any line): all errors in order of line, up to the limit. */
+  merge(errors: TRowError[]): void {
+    this.errors.push(...errors);
+    this.errors.sort((a, b) => a.line - b.line);
+    this.truncate(this.max);
+  }
   /** Takes back the errors logged after the first `count`. */
   truncate(count: number): void {
     this.errors.length = Math.min(count, this.errors.length);

@@ -26,6 +26,9 @@ const ZIngestResult = z
     rowCount: z.number().int().openapi({ description: 'Rows in the dataset as of this version' }),
     addedRows: z.number().int(),
     digest: z.string().openapi({ description: 'SHA-256 of the uploaded bytes, hex' }),
+    quality: z
+      .object({ score: z.number(), checked: z.number().int(), failing: z.number().int() })
+      .openapi({ description: "The version's quality report in brief; see GET /v1/datasets/{id}/quality" }),
   })
   .openapi('IngestResult');
 
@@ -40,7 +43,7 @@ export function registerIngestRoutes(app: App, deps: Deps) {
         tags: ['catalogue'],
         summary: 'Upload data as a new version (provider)',
         description:
-          'CSV (header row, RFC 4180, UTF-8 with or without BOM) or NDJSON, streamed. Every row is checked against the schema; on any bad row the upload is rejected with the first bad rows (line, column, reason) and nothing of it becomes visible.',
+          'CSV (header row, RFC 4180, UTF-8 with or without BOM) or NDJSON, streamed. Every row is checked against the schema and its quality rules; on any bad row (or a failing rule of severity error) the upload is rejected with the first bad rows (line, column, reason) and nothing of it becomes visible. Failing warnings are counted in the quality report of the version and open quality issues.',
         request: {
           params: ZDatasetParam,
           query: ZIngestQuery,

@@ -7,5 +7,6 @@ export * from './jobs.ts';
 export * from './licences.ts';
 export * from './mpc.ts';
 export * from './notifications.ts';
+export * from './quality.ts';
 export * from './sandbox.ts';
 export * from './sharing.ts';
