@@ -25,6 +25,7 @@ import { registerQualityRoutes } from './routes/quality.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
 import { registerSharingRoutes } from './routes/sharing.ts';
 import { registerSharingGrantRoutes } from './routes/sharing-grants.ts';
+import { registerStatisticsRoutes } from './routes/statistics.ts';
 
 /** The HTTP application: routes, auth, limits and error mapping, over the given dependencies. */
 export function createApp(deps: Deps): App {
@@ -53,6 +54,7 @@ export function createApp(deps: Deps): App {
   registerMpcRoutes(app, deps);
   registerSharingRoutes(app, deps);
   registerSharingGrantRoutes(app, deps);
+  registerStatisticsRoutes(app, deps);
   registerDemandRoutes(app, deps);
   registerNotificationRoutes(app, deps);
   registerAuditLogRoutes(app, deps);

@@ -663,6 +663,18 @@ const CASES: Record<string, TCase> = {
       json: { follow: (await openDemand()).followToken },
     }),
   },
+  'GET /v1/statistics/monthly': {
+    success: 200,
+    make: () => ({ path: '/v1/statistics/monthly?month=2026-01' }),
+  },
+  'GET /v1/statistics/monthly/csv': {
+    success: 200,
+    make: () => ({ path: '/v1/statistics/monthly/csv?month=2026-01' }),
+  },
+  'GET /v1/statistics/monthly/report': {
+    success: 200,
+    make: () => ({ path: '/v1/statistics/monthly/report?month=2026-01' }),
+  },
   'GET /v1/mpc/params': { success: 200, make: () => ({ path: '/v1/mpc/params' }) },
   'POST /v1/mpc/he/sessions': {
     otherOrg: 404,
