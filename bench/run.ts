@@ -7,6 +7,7 @@ import { benchMpc } from './mpc.ts';
 import { benchQuality } from './quality.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchSharing } from './sharing.ts';
+import { benchStatistics } from './statistics.ts';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   foundation: benchFoundation,
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   load: benchLoad,
   mpc: benchMpc,
   sharing: benchSharing,
+  statistics: benchStatistics,
   quality: benchQuality,
 };
 

@@ -262,6 +262,14 @@ describe('escalation and arbitration', () => {
       '依法履职所必需，仅限区县汇总',
     ]);
     expect((await read(r.id)).json.items.length).toBe(3);
+    // The person who asked is told; a colleague in the same department is not.
+    const told = await t.req('GET', '/v1/notifications', { token: requester.token });
+    expect(told.json.items.find((n: { objectId: string }) => n.objectId === r.id)).toMatchObject({
+      kind: 'sharing_request.granted',
+      objectType: 'sharing_request',
+    });
+    const colleagues = await t.req('GET', '/v1/notifications', { token: colleague.token });
+    expect(colleagues.json.items).toEqual([]);
 
     // An upheld refusal is final: no second objection.
     const again = await ask(none);

@@ -6,6 +6,7 @@ import { datasets, sharingRequests } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, invalid, notFound } from '../errors.ts';
 import { newId } from '../lib/ids.ts';
+import { notify } from '../notifications/notify.ts';
 import { addWorkingDays } from './working-days.ts';
 
 /** Working days the holding department has to decide a conditional request. */
@@ -122,6 +123,19 @@ function narrowed(r: TSharingRequestRow, columns: string[] | undefined): string[
   return columns ?? r.columns;
 }
 
+/** What the person who asked is told when the request changes for them. */
+const TOLD: Record<string, (r: TSharingRequestRow) => string> = {
+  'sharing.decide': (r) =>
+    r.status === 'granted'
+      ? `Your sharing request ${r.id} was granted for ${r.grantedColumns!.join(', ')}.`
+      : `Your sharing request ${r.id} was rejected: ${r.reason}`,
+  'sharing.arbitrate': (r) =>
+    r.status === 'granted'
+      ? `The authority granted your sharing request ${r.id} on objection: ${r.ruling}`
+      : `The authority upheld the refusal of your sharing request ${r.id}: ${r.ruling}`,
+  'sharing.revoke': (r) => `The grant of your sharing request ${r.id} was revoked: ${r.revokeReason}`,
+};
+
 async function updateAndLog(
   tx: Db,
   call: TCall,
@@ -132,6 +146,17 @@ async function updateAndLog(
   at: Date,
 ): Promise<TSharingRequestRow> {
   const [row] = await tx.update(sharingRequests).set(set).where(eq(sharingRequests.id, r.id)).returning();
+  const told = TOLD[action];
+  if (told && row) {
+    await notify(tx, {
+      to: { userId: r.requestedBy },
+      kind: `sharing_request.${row.status}`,
+      objectType: 'sharing_request',
+      objectId: r.id,
+      text: told(row),
+      at,
+    });
+  }
   await appendAuditEntry(tx, {
     actor: call.actor,
     action,
