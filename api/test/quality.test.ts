@@ -195,6 +195,8 @@ describe('quality rules at ingest', () => {
       expect.objectContaining({ column: 'seq', checked: 5, failing: 1 }),
     ]);
     expect(v2.results[0].examples.map((e: { line: number }) => e.line)).toEqual([4, 2]);
+    // A repeat names the line that held the value first, 0 for the rows of an earlier version.
+    expect(v2.results[1].examples).toEqual([{ line: 3, firstLine: 0 }]);
     let list = await issues(id);
     expect(list.find((i) => i.id === opened.id)).toMatchObject({
       status: 'open',
