@@ -195,6 +195,8 @@ describe('quality rules at ingest', () => {
       expect.objectContaining({ column: 'seq', checked: 5, failing: 1 }),
     ]);
     expect(v2.results[0].examples.map((e: { line: number }) => e.line)).toEqual([4, 2]);
+    // A repeat names the line that held the value first, 0 for the rows of an earlier version.
+    expect(v2.results[1].examples).toEqual([{ line: 3, firstLine: 0 }]);
     let list = await issues(id);
     expect(list.find((i) => i.id === opened.id)).toMatchObject({
       status: 'open',
@@ -253,6 +255,14 @@ describe('quality issues', () => {
     });
     expect(closed.json).toMatchObject({ status: 'closed', responses: [{}, { isClosing: true }] });
     expect(closed.json.closedAt).not.toBeNull();
+    // The public sees the notes, not who wrote them.
+    const seen = async (token: string | null) =>
+      (await t.req('GET', `/v1/datasets/${id}/quality/issues`, { token })).json.items[0].responses[0];
+    expect(await seen(provider.token)).toMatchObject({ by: provider.userId });
+    await t.req('POST', `/v1/datasets/${id}/submit`, { token: provider.token });
+    await t.req('POST', `/v1/datasets/${id}/review`, { token: t.adminToken, json: { decision: 'approve' } });
+    expect(await seen(null)).toEqual({ note: '正在核查源系统', at: expect.any(String), isClosing: false });
+    expect(await seen(other.token)).not.toHaveProperty('by');
     const again = await t.req('POST', path, { token: provider.token, json: { note: '再说一句' } });
     expect(again.status).toBe(409);
     expect(again.json.code).toBe('INVALID_STATE');

@@ -59,7 +59,8 @@ const PIECE_BYTES = 64 * 1024;
  *
  * Quality rules (`rules` of a column) are checked in the same pass, on each row that passed the
  * built-in checks: a failing error rule refuses the upload like a bad field, with its line and
- * column; a failing warning is counted. `summary().quality` has, per rule, the rows checked and
+ * column (a repeat of a `unique` rule is found once every row is in, and refuses the upload
+ * then); a failing warning is counted. `summary().quality` has, per rule, the rows checked and
  * failing, with up to five failing values when `keepExamples` is set.
  *
  * Invalid UTF-8 is reported on the line where the bad byte is, and ends the reading.

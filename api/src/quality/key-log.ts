@@ -27,9 +27,11 @@ export class KeyLog {
     if (typeof key === 'string') {
       a = 0x811c9dc5;
       b = 0x2545f491 ^ key.length;
-      for (let i = 0; i < key.length; i++) {
-        const c = key.charCodeAt(i);
+      // Two UTF-16 code units a step; the length, mixed in above, tells "a" from "a\0".
+      for (let i = 0; i < key.length; i += 2) {
+        const c = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
         a = Math.imul(a ^ c, 0x01000193);
+        a ^= a >>> 13;
         b = Math.imul(b ^ c, 0x5bd1e995);
         b ^= b >>> 15;
       }

@@ -49,7 +49,8 @@ function plainSubset(source: string): { js: string; variable: number; paths: num
         js += '(?:';
         i += 3;
       } else {
-        js += '(';
+        // Nothing reads the groups: a group that captures nothing is cheaper for V8.
+        js += '(?:';
         i++;
       }
       groups.push(1);

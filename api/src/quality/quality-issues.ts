@@ -9,22 +9,31 @@ import { AppError, notFound } from '../errors.ts';
 export type TQualityIssueRow = typeof qualityIssues.$inferSelect;
 export type TIssueStatus = (typeof QUALITY_ISSUE_STATUSES)[number];
 
-/** The quality issues of one dataset, newest first; anyone who may see the dataset's entry sees them. */
+/**
+ * The quality issues of one dataset, newest first; anyone who may see the dataset's entry sees
+ * them. Who wrote a response is shown to the dataset's provider, the authority and regulators only.
+ */
 export async function listDatasetIssues(
   deps: Deps,
   actor: TActor | null,
   datasetId: string,
   status: TIssueStatus | undefined,
 ) {
-  await getVisibleDataset(deps.db, actor, datasetId);
+  const dataset = await getVisibleDataset(deps.db, actor, datasetId);
   const where = [eq(qualityIssues.datasetId, datasetId)];
   if (status) where.push(eq(qualityIssues.status, status));
-  return deps.db
+  const rows = await deps.db
     .select()
     .from(qualityIssues)
     .where(and(...where))
     .orderBy(desc(qualityIssues.createdAt), desc(qualityIssues.id))
     .limit(500);
+  const isInsider =
+    !!actor &&
+    (actor.role === 'admin' || actor.role === 'regulator' || actor.orgId === dataset.providerOrgId);
+  return isInsider
+    ? rows
+    : rows.map((r) => ({ ...r, closedBy: null, responses: r.responses.map(({ by: _, ...rest }) => rest) }));
 }
 
 /**

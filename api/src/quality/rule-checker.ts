@@ -133,11 +133,14 @@ function reasonOf(rule: TQualityRule, column: TColumn): string {
  * Checks rows against the quality rules of their columns, in the pass that encodes them. Readers
  * hand it each row that passed the built-in checks as field texts in schema order (null for
  * NULL); a failing error rule is logged like any bad field and refuses the row, a failing warning
- * is only counted. `results()` gives, per rule, the rows it checked and those that failed.
+ * is only counted. Repeats of `unique` rules are found by `finish()`, after the last row, and
+ * logged then (in order of line). `results()` gives, per rule, the rows it checked and those
+ * that failed.
  *
  * @example
  * const rules = RuleChecker.of(columns, log, true);
  * if (rules && !rules.checkRow(['11010519491231002X', '2024-01-02'], 2)) // the row is refused
+ * rules?.finish(); // then log.errors holds the repeats of unique error rules too
  */
 export class RuleChecker {
   /** Per schema column: 1 when rows must hand its text in. */

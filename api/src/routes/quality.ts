@@ -69,7 +69,12 @@ const ZQualityIssue = z
     failing: z.number().int(),
     rectifiedVersion: z.number().int().nullable(),
     responses: z.array(
-      z.object({ note: z.string(), by: z.string(), at: z.string(), isClosing: z.boolean() }),
+      z.object({
+        note: z.string(),
+        by: z.string().optional().openapi({ description: 'The user who wrote it; not shown to the public' }),
+        at: z.string(),
+        isClosing: z.boolean(),
+      }),
     ),
     closedAt: z.string().nullable(),
     createdAt: z.string(),
@@ -77,7 +82,9 @@ const ZQualityIssue = z
   })
   .openapi('QualityIssue');
 
-const issueOut = (i: TQualityIssueRow): z.infer<typeof ZQualityIssue> => ({
+const issueOut = (
+  i: Omit<TQualityIssueRow, 'responses'> & { responses: z.infer<typeof ZQualityIssue>['responses'] },
+): z.infer<typeof ZQualityIssue> => ({
   id: i.id,
   datasetId: i.datasetId,
   column: i.column,
