@@ -73,7 +73,7 @@ insert into open_data_reads (dataset_id, day, kind, anonymous, authenticated)
 insert into contract_datasets (contract_id, dataset_id, provider_org_id)
   select 'ct_b' || g, 'ds_b' || g, 'org_b' || (1 + g % ${DEPARTMENTS}) from generate_series(1, 2000) g;
 insert into audit_entries (seq, occurred_at, action, object_type, object_id, contract_id, outcome, details)
-  select g, timestamptz '${FROM}' + (g * (2592000.0 / ${AUDIT}) || ' seconds')::interval,
+  select (select coalesce(max(seq), 0) from audit_entries) + g, timestamptz '${FROM}' + (g * (2592000.0 / ${AUDIT}) || ' seconds')::interval,
     case when g % 20 = 0 then 'sandbox.run_finish' when g % 97 = 0 then 'mpc.computation_finish'
       when g % 3 = 0 then 'sharing.read' else 'catalogue.view' end,
     'x', 'x' || g, case when g % 20 = 0 or g % 97 = 0 then 'ct_b' || (1 + g % 2000) end, 'success', '{}'::jsonb

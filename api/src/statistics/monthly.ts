@@ -14,6 +14,9 @@ import { workingDaysBetween } from '../sharing/working-days.ts';
 
 const CST_MS = 8 * 3_600_000;
 
+/** An instant as a query parameter; both drivers take the text (postgres.js refuses a Date in raw SQL). */
+const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
 export type TMonthWindow = { month: string; from: Date; to: Date; isComplete: boolean };
 
 /** The month `YYYY-MM` in Beijing time, up to now while it runs; a month not yet begun is refused. */
@@ -95,11 +98,11 @@ async function byOrg(db: Db, query: SQL): Promise<Map<string, TRow>> {
 /** Entries as the month ends: registered (not retired), published, holding data; by attribute. */
 const catalogueSql = (w: TMonthWindow) => sql`
   with d as (
-    select d.*, d.published_at < ${w.to} and (d.retired_at is null or d.retired_at >= ${w.to}) as is_published,
+    select d.*, d.published_at < ${at(w.to)} and (d.retired_at is null or d.retired_at >= ${at(w.to)}) as is_published,
       exists (select 1 from dataset_versions v where v.dataset_id = d.id and v.status = 'committed'
-        and v.committed_at < ${w.to}) as has_data
+        and v.committed_at < ${at(w.to)}) as has_data
     from datasets d
-    where d.created_at < ${w.to} and (d.retired_at is null or d.retired_at >= ${w.to}))
+    where d.created_at < ${at(w.to)} and (d.retired_at is null or d.retired_at >= ${at(w.to)}))
   select provider_org_id as org, count(*) as registered,
     count(*) filter (where is_published) as published,
     count(*) filter (where is_published and has_data) as with_data,
@@ -116,7 +119,7 @@ const catalogueSql = (w: TMonthWindow) => sql`
 const qualitySql = (w: TMonthWindow) => sql`
   with latest as (
     select distinct on (r.dataset_id) r.dataset_id, r.score
-    from quality_reports r where r.created_at < ${w.to}
+    from quality_reports r where r.created_at < ${at(w.to)}
     order by r.dataset_id, r.version desc),
   scores as (
     select d.provider_org_id as org, avg(l.score) as score, count(*) as reports
@@ -124,9 +127,9 @@ const qualitySql = (w: TMonthWindow) => sql`
   issues as (
     select d.provider_org_id as org, count(*) as open_issues
     from quality_issues i join datasets d on d.id = i.dataset_id
-    where i.created_at < ${w.to} and (i.closed_at is null or i.closed_at >= ${w.to})
+    where i.created_at < ${at(w.to)} and (i.closed_at is null or i.closed_at >= ${at(w.to)})
       and not exists (select 1 from dataset_versions v where v.dataset_id = i.dataset_id
-        and v.version = i.rectified_version and v.committed_at < ${w.to})
+        and v.version = i.rectified_version and v.committed_at < ${at(w.to)})
     group by 1)
   select coalesce(s.org, i.org) as org, s.score, coalesce(s.reports, 0) as reports, coalesce(i.open_issues, 0) as open_issues
   from scores s full join issues i on i.org = s.org`;
@@ -134,31 +137,31 @@ const qualitySql = (w: TMonthWindow) => sql`
 /** Requests to each holder: received, decided, and deadlines in the month missed. */
 const sharingSql = (w: TMonthWindow) => sql`
   select holder_org_id as org,
-    count(*) filter (where created_at >= ${w.from} and created_at < ${w.to}) as received,
-    count(*) filter (where decided_at >= ${w.from} and decided_at < ${w.to} and granted_columns is not null) as approved,
-    count(*) filter (where decided_at >= ${w.from} and decided_at < ${w.to} and granted_columns is null) as refused,
-    count(*) filter (where due_at >= ${w.from} and due_at < ${w.to}) as due,
-    count(*) filter (where due_at >= ${w.from} and due_at < ${w.to} and (decided_at is null or decided_at > due_at)) as overdue,
+    count(*) filter (where created_at >= ${at(w.from)} and created_at < ${at(w.to)}) as received,
+    count(*) filter (where decided_at >= ${at(w.from)} and decided_at < ${at(w.to)} and granted_columns is not null) as approved,
+    count(*) filter (where decided_at >= ${at(w.from)} and decided_at < ${at(w.to)} and granted_columns is null) as refused,
+    count(*) filter (where due_at >= ${at(w.from)} and due_at < ${at(w.to)}) as due,
+    count(*) filter (where due_at >= ${at(w.from)} and due_at < ${at(w.to)} and (decided_at is null or decided_at > due_at)) as overdue,
     coalesce(json_agg(json_build_array(created_at, decided_at)) filter (
-      where due_at is not null and decided_at >= ${w.from} and decided_at < ${w.to}), '[]') as answers
+      where due_at is not null and decided_at >= ${at(w.from)} and decided_at < ${at(w.to)}), '[]') as answers
   from sharing_requests
-  where created_at < ${w.to}
+  where created_at < ${at(w.to)}
   group by holder_org_id`;
 
 /** Demands each department was given (routed or claimed) and answered; deadlines in the month missed. */
 const demandsSql = (w: TMonthWindow) => sql`
   with given as (
-    select e.org_id as org, count(*) filter (where e.at >= ${w.from}) as received,
-      count(*) filter (where e.due_at >= ${w.from} and e.due_at < ${w.to}) as due,
-      count(*) filter (where e.due_at >= ${w.from} and e.due_at < ${w.to} and not exists (
+    select e.org_id as org, count(*) filter (where e.at >= ${at(w.from)}) as received,
+      count(*) filter (where e.due_at >= ${at(w.from)} and e.due_at < ${at(w.to)}) as due,
+      count(*) filter (where e.due_at >= ${at(w.from)} and e.due_at < ${at(w.to)} and not exists (
         select 1 from demands x where x.id = e.demand_id and x.assigned_org_id = e.org_id
           and x.answered_at <= e.due_at)) as overdue
     from demand_events e
-    where e.kind in ('routed', 'claimed') and e.at < ${w.to}
+    where e.kind in ('routed', 'claimed') and e.at < ${at(w.to)}
     group by 1),
   answered as (
     select assigned_org_id as org, count(*) as answered from demands
-    where answered_at >= ${w.from} and answered_at < ${w.to} group by 1)
+    where answered_at >= ${at(w.from)} and answered_at < ${at(w.to)} group by 1)
   select coalesce(g.org, a.org) as org, coalesce(g.received, 0) as received, coalesce(g.due, 0) as due,
     coalesce(g.overdue, 0) as overdue, coalesce(a.answered, 0) as answered
   from given g full join answered a on a.org = g.org`;
@@ -177,7 +180,7 @@ const computationSql = (w: TMonthWindow) => sql`
   with finished as (
     select contract_id, action, count(*) as runs from audit_entries
     where action in ('sandbox.run_finish', 'mpc.computation_finish')
-      and occurred_at >= ${w.from} and occurred_at < ${w.to} and contract_id is not null
+      and occurred_at >= ${at(w.from)} and occurred_at < ${at(w.to)} and contract_id is not null
     group by 1, 2)
   select p.org, sum(f.runs) filter (where f.action = 'sandbox.run_finish') as sandbox,
     sum(f.runs) filter (where f.action = 'mpc.computation_finish') as joint
