@@ -22,25 +22,33 @@ export class KeyLog {
 
   /** Logs `key` as seen on `line`; line 0 for a key of the rows already in the dataset. */
   add(key: string | number, line: number): void {
-    let a: number;
-    let b: number;
-    if (typeof key === 'string') {
-      a = 0x811c9dc5;
-      b = 0x2545f491 ^ key.length;
-      // Two UTF-16 code units a step; the length, mixed in above, tells "a" from "a\0".
-      for (let i = 0; i < key.length; i += 2) {
-        const c = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
-        a = Math.imul(a ^ c, 0x01000193);
-        a ^= a >>> 13;
-        b = Math.imul(b ^ c, 0x5bd1e995);
-        b ^= b >>> 15;
-      }
-    } else {
-      // -0 and 0 are one key, as the database sees them.
-      this.numbers[0] = key === 0 ? 0 : key;
-      a = this.words[1]!;
-      b = this.words[0]!;
+    if (typeof key === 'string') this.addText(key, line);
+    else this.addNumber(key, line);
+  }
+
+  /** `add` of a string key. */
+  addText(key: string, line: number): void {
+    let a = 0x811c9dc5;
+    let b = 0x2545f491 ^ key.length;
+    // Two UTF-16 code units a step; the length, mixed in above, tells "a" from "a\0".
+    for (let i = 0; i < key.length; i += 2) {
+      const c = key.charCodeAt(i) | (key.charCodeAt(i + 1) << 16);
+      a = Math.imul(a ^ c, 0x01000193);
+      a ^= a >>> 13;
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
     }
+    this.push(a, b, line);
+  }
+
+  /** `add` of a number key. */
+  addNumber(key: number, line: number): void {
+    // -0 and 0 are one key, as the database sees them.
+    this.numbers[0] = key === 0 ? 0 : key;
+    this.push(this.words[1]!, this.words[0]!, line);
+  }
+
+  private push(a: number, b: number, line: number): void {
     const n = this.count;
     if (n === this.hi.length) this.grow();
     this.hi[n] = a;

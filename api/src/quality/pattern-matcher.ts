@@ -100,22 +100,44 @@ function plainSubset(source: string): { js: string; variable: number; paths: num
  * steps); longer values go to RE2JS. Throws when the pattern is not of RE2 syntax.
  *
  * @example
+ * const isCode = new PatternMatcher('[A-Z]{2}\\d{4}');
+ * isCode.matches('AB1234') // true
+ * isCode.matches('AB12345') // false: the whole value must match
+ */
+export class PatternMatcher {
+  private readonly linear: RE2JS;
+  /** The backtracking engine's RegExp, or null where only the linear engine is safe. */
+  private readonly fast: RegExp | null = null;
+  /** The longest value given to `fast`. */
+  private readonly limit: number = -1;
+
+  constructor(source: string) {
+    this.linear = RE2JS.compile(source);
+    const plain = plainSubset(source);
+    if (plain === null || plain.paths > MAX_PATHS) return;
+    try {
+      this.fast = new RegExp(`^(?:${plain.js})$`, 'u');
+    } catch {
+      return;
+    }
+    this.limit =
+      plain.variable === 0 ? Number.POSITIVE_INFINITY : Math.floor(MAX_STEPS ** (1 / (plain.variable + 1)));
+  }
+
+  /** Whether all of `text` matches the pattern. */
+  matches(text: string): boolean {
+    return this.fast !== null && text.length <= this.limit ? this.fast.test(text) : this.linear.matches(text);
+  }
+}
+
+/**
+ * `PatternMatcher` as a function.
+ *
+ * @example
  * const isCode = patternMatcher('[A-Z]{2}\\d{4}');
  * isCode('AB1234') // true
- * isCode('AB12345') // false: the whole value must match
  */
 export function patternMatcher(source: string): (text: string) => boolean {
-  const linear = RE2JS.compile(source);
-  const slow = (text: string) => linear.matches(text);
-  const plain = plainSubset(source);
-  if (plain === null || plain.paths > MAX_PATHS) return slow;
-  let fast: RegExp;
-  try {
-    fast = new RegExp(`^(?:${plain.js})$`, 'u');
-  } catch {
-    return slow;
-  }
-  const limit =
-    plain.variable === 0 ? Number.POSITIVE_INFINITY : Math.floor(MAX_STEPS ** (1 / (plain.variable + 1)));
-  return (text) => (text.length <= limit ? fast.test(text) : linear.matches(text));
+  const matcher = new PatternMatcher(source);
+  return (text) => matcher.matches(text);
 }

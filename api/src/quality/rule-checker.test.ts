@@ -147,4 +147,23 @@ describe('quality rules at ingest', () => {
     expect(result.quality?.[0]).toMatchObject({ checked: 1, failing: 1 });
     expect(performance.now() - started).toBeLessThan(2000);
   });
+
+  it('numbers are compared as PostgreSQL reads them, to the last bit', async () => {
+    const columns = [
+      col('v', 'number', [w({ kind: 'range', min: -0.1, max: 0.3 })]),
+      col('u', 'number', [w({ kind: 'compare', op: '=', column: 'v' })]),
+    ];
+    const rows = [
+      ['0.3', '0.30'],
+      ['0.30000000000000004', '0.3'],
+      ['-0.1', '-0.10'],
+      ['-0.10000000000000001', '-1e-1'],
+      ['-0.100000000000001', '0'],
+      ['3e-1', '.3'],
+      ['123456789012345.6', '123456789012345.6'],
+      ['-0', '0'],
+    ];
+    const result = await run(`v,u\n${rows.map((r) => r.join(',')).join('\n')}\n`, columns);
+    expect(result.quality?.map((q) => q.failing)).toEqual([3, 2]);
+  });
 });
