@@ -208,7 +208,9 @@ export class RuleChecker {
   private readonly steps: Uint8Array;
   private readonly cols: Int32Array;
   private readonly others: Int32Array;
-  private readonly checked: Float64Array;
+  /** Rows checked, and per rule those it skipped (a null); a rule checked the others. */
+  private rows = 0;
+  private readonly skipped: Float64Array;
   private readonly failing: Float64Array;
   private readonly examples: (TRuleExample[] | undefined)[];
   /** Per rule, what its kind checks against: its matcher, code list, bounds or log of keys. */
@@ -259,7 +261,7 @@ export class RuleChecker {
     this.steps = Uint8Array.from(this.compiled, (c) => stepOf(c.rule, c.column.type, columns[c.other]?.type));
     this.cols = Int32Array.from(this.compiled, (c) => c.col);
     this.others = Int32Array.from(this.compiled, (c) => c.other);
-    this.checked = new Float64Array(this.compiled.length);
+    this.skipped = new Float64Array(this.compiled.length);
     this.failing = new Float64Array(this.compiled.length);
     this.examples = this.compiled.map(() => undefined);
     this.patterns = this.compiled.map(({ rule }) =>
@@ -301,7 +303,8 @@ export class RuleChecker {
   /** Checks one row; false when an error rule fails (each failure logged on `line`). */
   checkRow(texts: (string | null)[], line: number): boolean {
     let isValid = true;
-    const { numbers, steps, cols, others, checked, failing, types, isCounted } = this;
+    const { numbers, steps, cols, others, skipped, failing, types, isCounted } = this;
+    this.rows++;
     for (let j = 0; j < types.length; j++) {
       if (isCounted[j] !== 1) continue;
       const text = texts[j]!;
@@ -315,6 +318,7 @@ export class RuleChecker {
       if (step === STEP_REQUIRED) {
         isPassing = text !== null && text.length > 0;
       } else if (text === null) {
+        skipped[r]!++;
         continue;
       } else {
         switch (step) {
@@ -345,7 +349,6 @@ export class RuleChecker {
             // Repeats are found by `finish()`, once every key is in.
             if (step === STEP_UNIQUE_NUMBER) this.seen[r]!.addNumber(numbers[col]!, line);
             else this.seen[r]!.addText(text, line);
-            checked[r]!++;
             continue;
           case STEP_RANGE_MIXED:
             isPassing = isInRange(comparable(types[col]!, text), this.mins[r], this.maxs[r]);
@@ -353,7 +356,10 @@ export class RuleChecker {
           default: {
             const other = others[r]!;
             const otherText = texts[other]!;
-            if (otherText === null) continue;
+            if (otherText === null) {
+              skipped[r]!++;
+              continue;
+            }
             isPassing =
               step === STEP_COMPARE_NUMBER
                 ? compareNumbers(this.ops[r]!, numbers[col]!, numbers[other]!)
@@ -367,7 +373,6 @@ export class RuleChecker {
           }
         }
       }
-      checked[r]!++;
       if (isPassing) continue;
       failing[r]!++;
       const c = this.compiled[r]!;
@@ -414,7 +419,11 @@ export class RuleChecker {
   results(): TRuleResult[] {
     return this.compiled.map((c, r) => {
       const examples = this.examples[r];
-      const result: TRuleResult = { ...c.result, checked: this.checked[r]!, failing: this.failing[r]! };
+      const result: TRuleResult = {
+        ...c.result,
+        checked: this.rows - this.skipped[r]!,
+        failing: this.failing[r]!,
+      };
       if (examples !== undefined) result.examples = examples;
       return result;
     });
