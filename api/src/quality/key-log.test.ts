@@ -45,4 +45,23 @@ describe('KeyLog', () => {
     expect(strings.size).toBe(200_000);
     expect(strings.repeats()).toEqual(expected);
   });
+
+  it('finds no repeat among keys that only grow, and finds one once a key goes back', () => {
+    const log = new KeyLog();
+    for (let line = 1; line <= 1000; line++) log.add(line * 0.5, line);
+    expect(log.repeats()).toEqual([]);
+    log.add(-0, 1001);
+    log.add(0, 1002);
+    log.add(500, 1003);
+    expect(log.repeats()).toEqual([
+      { line: 1002, firstLine: 1001 },
+      { line: 1003, firstLine: 1000 },
+    ]);
+    const texts = new KeyLog();
+    texts.add(1, 1);
+    texts.add('1', 2);
+    texts.add(2, 3);
+    texts.add('1', 4);
+    expect(texts.repeats()).toEqual([{ line: 4, firstLine: 2 }]);
+  });
 });

@@ -13,6 +13,9 @@ export class KeyLog {
   private lo = new Int32Array(1 << 14);
   private lines = new Int32Array(1 << 14);
   private count = 0;
+  /** Whether every key so far is a number greater than the one before (then none repeats), and the last. */
+  private isAscending = true;
+  private last = Number.NEGATIVE_INFINITY;
   private readonly numbers = new Float64Array(1);
   private readonly words = new Int32Array(this.numbers.buffer);
 
@@ -28,6 +31,7 @@ export class KeyLog {
 
   /** `add` of a string key. */
   addText(key: string, line: number): void {
+    this.isAscending = false;
     let a = 0x811c9dc5;
     let b = 0x2545f491 ^ key.length;
     // Two UTF-16 code units a step; the length, mixed in above, tells "a" from "a\0".
@@ -45,6 +49,8 @@ export class KeyLog {
   addNumber(key: number, line: number): void {
     // -0 and 0 are one key, as the database sees them.
     this.numbers[0] = key === 0 ? 0 : key;
+    if (!(key > this.last)) this.isAscending = false;
+    this.last = key;
     this.push(this.words[1]!, this.words[0]!, line);
   }
 
@@ -63,7 +69,8 @@ export class KeyLog {
    */
   repeats(): { line: number; firstLine: number }[] {
     const n = this.count;
-    if (n < 2) return [];
+    // Keys that only ever grew, as a sequence number does, hold no repeat: nothing to sort.
+    if (n < 2 || this.isAscending) return [];
     const order = sortedOrder(this.hi, this.lo, n);
     const found: { line: number; firstLine: number }[] = [];
     let first = order[0]!;
