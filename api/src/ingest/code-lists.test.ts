@@ -32,6 +32,32 @@ describe('CodeList', () => {
   });
 });
 
+describe('CodeList of strings, short or long', () => {
+  it('takes a field only when it is one of the codes, whole', () => {
+    const short = ['A1', 'A2', 'B', '北京市', ''];
+    const long = [...short, 'c1', 'c2', 'c3', 'c4', 'c5'];
+    for (const codes of [short, long]) {
+      const list = new CodeList(col('string', { codes }));
+      const has = (s: string, a = 0, b = s.length) => list.hasText(s, a, b);
+      expect([has('A1'), has('x,B,y', 2, 3), has('北京市'), has('A12,', 0, 2)]).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect([has('A'), has('A12'), has('a1'), has('x,B,y', 1, 3), has('北京')]).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+      ]);
+    }
+    const days = new CodeList(col('date', { codes: ['2020-01-01'] }));
+    expect([days.hasText('2020-01-01', 0, 10), days.hasText('2020-01-02', 0, 10)]).toEqual([true, false]);
+  });
+});
+
 describe('checkCoded', () => {
   it('checks the type first, then the list, and keeps the status that says how to write the field', () => {
     const column = col('integer', { codes: [7] });

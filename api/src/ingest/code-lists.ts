@@ -17,6 +17,9 @@ import {
  * per upload; readers look a field up only when its column has one (kind CODED and up).
  */
 
+/** The longest code list compared code by code rather than through a Set. */
+const MAX_FEW = 8;
+
 /**
  * A column's code list, built once per upload. Values are looked up by what they mean: integers by
  * value (`007` is 7), timestamps by instant, strings and dates as written.
@@ -25,6 +28,11 @@ export class CodeList {
   /** The column's kind, without CODED. */
   readonly kind: number;
   private readonly keys: ReadonlySet<string | number>;
+  /**
+   * The string codes of a short list compared as text, or undefined: a few comparisons in place
+   * cost less than hashing a field that must first be cut out of its line.
+   */
+  private readonly few: string[] | undefined;
 
   constructor(column: TColumn) {
     this.kind = kindOf(column) & ~CODED;
@@ -32,6 +40,10 @@ export class CodeList {
     this.keys = new Set(
       this.kind === KIND_TIMESTAMP ? codes.map((c) => timestampKey(String(c), 0, String(c).length)) : codes,
     );
+    this.few =
+      this.kind !== KIND_INTEGER && this.kind !== KIND_TIMESTAMP && codes.length <= MAX_FEW
+        ? codes.filter((c) => typeof c === 'string')
+        : undefined;
   }
 
   /** Whether the field text `s[a, b)`, valid for the column's type, is one of the codes. */
@@ -41,8 +53,15 @@ export class CodeList {
         return this.keys.has(integerValue(s, a, b));
       case KIND_TIMESTAMP:
         return this.keys.has(timestampKey(s, a, b));
-      default:
-        return this.keys.has(a === 0 && b === s.length ? s : s.slice(a, b));
+      default: {
+        const few = this.few;
+        if (few === undefined) return this.keys.has(a === 0 && b === s.length ? s : s.slice(a, b));
+        for (let k = 0; k < few.length; k++) {
+          const code = few[k]!;
+          if (code.length === b - a && s.startsWith(code, a)) return true;
+        }
+        return false;
+      }
     }
   }
 
