@@ -71,14 +71,29 @@ export class KeyLog {
     const n = this.count;
     // Keys that only ever grew, as a sequence number does, hold no repeat: nothing to sort.
     if (n < 2 || this.isAscending) return [];
-    const order = sortedOrder(this.hi, this.lo, n);
+    const { hi, lo, lines } = this;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const scratch = new Uint32Array(n);
+    const counts = new Uint32Array(1 << 16);
+    sortBy(hi, order, scratch, counts);
+    // Equal high words are rare but for repeats: only their runs are sorted on the low word.
     const found: { line: number; firstLine: number }[] = [];
-    let first = order[0]!;
-    for (let k = 1; k < n; k++) {
-      const i = order[k]!;
-      if (this.hi[i] === this.hi[first] && this.lo[i] === this.lo[first]) {
-        found.push({ line: this.lines[i]!, firstLine: this.lines[first]! });
-      } else first = i;
+    for (let g = 0; g < n; ) {
+      let end = g + 1;
+      while (end < n && hi[order[end]!] === hi[order[g]!]) end++;
+      if (end - g > 1) {
+        const run = order.subarray(g, end);
+        if (run.length <= 32) insertionSortBy(lo, run);
+        else sortBy(lo, run, scratch.subarray(0, run.length), counts);
+        let first = run[0]!;
+        for (let k = 1; k < run.length; k++) {
+          const i = run[k]!;
+          if (lo[i] === lo[first]) found.push({ line: lines[i]!, firstLine: lines[first]! });
+          else first = i;
+        }
+      }
+      g = end;
     }
     return found.sort((x, y) => x.line - y.line);
   }
@@ -94,34 +109,36 @@ export class KeyLog {
 }
 
 /**
- * The positions `0..n` ordered by (hi, lo): an LSD radix sort on 16-bit digits, lowest first. It
- * is stable, so equal keys keep the order they were logged in, which is the order of their lines.
+ * Orders the positions in `order` by `words[position]`: an LSD radix sort on 16-bit digits, lowest
+ * first. It is stable, so equal keys keep the order they were logged in, which is the order of
+ * their lines. `scratch` is as long as `order`.
  */
-function sortedOrder(hi: Int32Array, lo: Int32Array, n: number): Uint32Array {
-  let order = new Uint32Array(n);
-  let scratch = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const counts = new Uint32Array(1 << 16);
-  const passes: [Int32Array, number][] = [
-    [lo, 0],
-    [lo, 16],
-    [hi, 0],
-    [hi, 16],
-  ];
-  for (const [words, shift] of passes) {
+function sortBy(words: Int32Array, order: Uint32Array, scratch: Uint32Array, counts: Uint32Array): void {
+  let from = order;
+  let to = scratch;
+  for (let shift = 0; shift < 32; shift += 16) {
     counts.fill(0);
-    for (let k = 0; k < n; k++) counts[(words[order[k]!]! >>> shift) & 0xffff]!++;
+    for (let k = 0; k < from.length; k++) counts[(words[from[k]!]! >>> shift) & 0xffff]!++;
     let sum = 0;
     for (let d = 0; d < counts.length; d++) {
       const c = counts[d]!;
       counts[d] = sum;
       sum += c;
     }
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      scratch[counts[(words[i]! >>> shift) & 0xffff]!++] = i;
+    for (let k = 0; k < from.length; k++) {
+      const i = from[k]!;
+      to[counts[(words[i]! >>> shift) & 0xffff]!++] = i;
     }
-    [order, scratch] = [scratch, order];
+    [from, to] = [to, from];
   }
-  return order;
+}
+
+/** `sortBy` of a short run, where the count tables would cost more than the sort. */
+function insertionSortBy(words: Int32Array, order: Uint32Array): void {
+  for (let k = 1; k < order.length; k++) {
+    const i = order[k]!;
+    let m = k - 1;
+    for (; m >= 0 && words[order[m]!]! > words[i]!; m--) order[m + 1] = order[m]!;
+    order[m + 1] = i;
+  }
 }
