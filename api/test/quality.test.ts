@@ -170,10 +170,32 @@ describe('quality rules at ingest', () => {
       where: (r, { eq }) => eq(r.datasetId, closed),
     });
     expect(JSON.stringify(stored)).not.toContain('secret-1');
+    // Its counts are counts over protected rows: only the holder, the authority and regulators read them.
+    await t.req('POST', `/v1/datasets/${closed}/submit`, { token: provider.token });
+    await t.req('POST', `/v1/datasets/${closed}/review`, {
+      token: t.adminToken,
+      json: { decision: 'approve' },
+    });
+    await t.req('POST', `/v1/datasets/${open}/submit`, { token: provider.token });
+    await t.req('POST', `/v1/datasets/${open}/review`, {
+      token: t.adminToken,
+      json: { decision: 'approve' },
+    });
+    const operator = await t.user('operator');
+    const regulator = await t.user('regulator');
+    for (const token of [null, other.token, operator.token]) {
+      expect((await report(closed, token)).status).toBe(404);
+      expect((await t.req('GET', `/v1/datasets/${closed}/quality/issues`, { token })).status).toBe(404);
+      expect((await report(open, token)).json.results[0].failing).toBe(1);
+    }
+    expect((await report(closed, regulator.token)).json.results[0].failing).toBe(1);
+    expect((await report(closed, t.adminToken)).json.results[0].failing).toBe(1);
     // A draft is its provider's: anyone else gets 404.
-    expect((await report(open, null)).status).toBe(404);
-    expect((await report(open, other.token)).status).toBe(404);
-    expect((await t.req('GET', `/v1/datasets/${open}/quality/issues`, { token: other.token })).status).toBe(
+    const draft = await dataset(rules);
+    expect((await upload(draft, bad)).status).toBe(201);
+    expect((await report(draft, null)).status).toBe(404);
+    expect((await report(draft, other.token)).status).toBe(404);
+    expect((await t.req('GET', `/v1/datasets/${draft}/quality/issues`, { token: other.token })).status).toBe(
       404,
     );
   });

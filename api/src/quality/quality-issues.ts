@@ -1,10 +1,10 @@
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import { appendAuditEntry } from '../audit/append-audit-entry.ts';
 import type { TActor } from '../auth/actor.ts';
-import { getVisibleDataset } from '../catalogue/get-dataset.ts';
 import { datasets, type QUALITY_ISSUE_STATUSES, qualityIssues } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { AppError, notFound } from '../errors.ts';
+import { getQualityDataset, isQualityInsider } from './get-quality-report.ts';
 
 export type TQualityIssueRow = typeof qualityIssues.$inferSelect;
 export type TIssueStatus = (typeof QUALITY_ISSUE_STATUSES)[number];
@@ -19,7 +19,7 @@ export async function listDatasetIssues(
   datasetId: string,
   status: TIssueStatus | undefined,
 ) {
-  const dataset = await getVisibleDataset(deps.db, actor, datasetId);
+  const dataset = await getQualityDataset(deps.db, actor, datasetId);
   const where = [eq(qualityIssues.datasetId, datasetId)];
   if (status) where.push(eq(qualityIssues.status, status));
   const rows = await deps.db
@@ -28,10 +28,7 @@ export async function listDatasetIssues(
     .where(and(...where))
     .orderBy(desc(qualityIssues.createdAt), desc(qualityIssues.id))
     .limit(500);
-  const isInsider =
-    !!actor &&
-    (actor.role === 'admin' || actor.role === 'regulator' || actor.orgId === dataset.providerOrgId);
-  return isInsider
+  return isQualityInsider(actor, dataset)
     ? rows
     : rows.map((r) => ({ ...r, closedBy: null, responses: r.responses.map(({ by: _, ...rest }) => rest) }));
 }

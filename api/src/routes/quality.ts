@@ -113,7 +113,7 @@ export function registerQualityRoutes(app: App, deps: Deps) {
       tags: ['quality'],
       summary: "A version's quality report",
       description:
-        'The quality report of the latest version, or of `version`: per quality rule of the schema, the rows checked and failing. The score is 100 × (checks passed) / (checks made), summed over every rule of every column, two decimals; a version with no rule to check scores 100. Error rules never fail in a committed version (their failures refuse the upload), so the score falls with failing warnings only. For an append, the counts cover the whole version (the rows before it were checked against the same rules). Examples of failing values (at most five per rule, with their upload lines) are shown only for open datasets. Visible to whoever may see the dataset entry.',
+        'The quality report of the latest version, or of `version`: per quality rule of the schema, the rows checked and failing. The score is 100 × (checks passed) / (checks made), summed over every rule of every column, two decimals; a version with no rule to check scores 100. Error rules never fail in a committed version (their failures refuse the upload), so the score falls with failing warnings only. For an append, the counts cover the whole version (the rows before it were checked against the same rules). Examples of failing values (at most five per rule, with their upload lines) are shown only for open datasets. An open dataset’s report is visible to whoever may see the entry; the counts of any other are counts over protected rows, for its holding department, the authority and regulators only (404 to others).',
       request: {
         params: ZDatasetParam,
         query: z.strictObject({ version: z.coerce.number().int().min(1).optional() }),
@@ -134,7 +134,7 @@ export function registerQualityRoutes(app: App, deps: Deps) {
       tags: ['quality'],
       summary: 'Quality issues of a dataset',
       description:
-        'The quality issues of a dataset, newest first: each a warning rule that failed, open until a version passes it (rectified) or its provider closes it. Visible to whoever may see the dataset entry.',
+        'The quality issues of a dataset, newest first: each a warning rule that failed, open until a version passes it (rectified) or its provider closes it. Visible as the quality report is: to whoever may see an open dataset’s entry, and for any other to its holding department, the authority and regulators.',
       request: { params: ZDatasetParam, query: z.strictObject({ status: ZStatusQuery }) },
       responses: { 200: jsonResponse(ZIssueList, 'The issues'), ...problems },
     }),
