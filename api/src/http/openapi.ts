@@ -1,6 +1,7 @@
 import { type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { App, AppEnv } from './env.ts';
+import { toAppError } from './problem.ts';
 
 export const ZProblem = z
   .object({
@@ -100,3 +101,14 @@ export const ZWaitQuery = z.strictObject({
     .optional()
     .openapi({ description: `Seconds to wait for it to finish (0–${MAX_WAIT_S})` }),
 });
+
+/**
+ * A raw route's query string validated by hand (raw routes stream or shape their reply, so the
+ * router does not validate for them): a repeated key becomes an array, as the validators see it.
+ */
+export function rawQuery<T extends z.ZodType>(c: Context<AppEnv>, schema: T): z.infer<T> {
+  const queries = Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]);
+  const parsed = schema.safeParse(Object.fromEntries(queries));
+  if (!parsed.success) throw toAppError(parsed.error, 'query');
+  return parsed.data;
+}

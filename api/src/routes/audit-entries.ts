@@ -21,8 +21,8 @@ import type { Deps } from '../deps.ts';
 import { AppError, invalid } from '../errors.ts';
 import { defineRoute } from '../http/access.ts';
 import type { App, AppEnv } from '../http/env.ts';
-import { ID_PATTERN, jsonResponse, problems, registerRawRoute, ZInstant } from '../http/openapi.ts';
-import { problemResponse, toAppError } from '../http/problem.ts';
+import { ID_PATTERN, jsonResponse, problems, rawQuery, registerRawRoute, ZInstant } from '../http/openapi.ts';
+import { problemResponse } from '../http/problem.ts';
 
 const HOUR_MS = 3_600_000;
 const ALERT_DEFAULT_WINDOW_MS = 24 * HOUR_MS;
@@ -215,10 +215,6 @@ const ZAlerts = z
 const READ_ONLY_PATHS = ['/v1/audit/entries', '/v1/audit/entries/*', '/v1/audit/export', '/v1/audit/alerts'];
 const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
-/** A raw route's query string as the validators see it: a repeated key becomes an array. */
-const queryOf = (queries: Record<string, string[]>) =>
-  Object.fromEntries(Object.entries(queries).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
-
 /**
  * The regulator's view of the audit log: filtered entries, one entry, the export, alerts. Read
  * only for everyone: a write method on these paths answers 405, and an authenticated caller's
@@ -290,9 +286,7 @@ export function registerAuditEntryRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const parsed = ZExportQuery.safeParse(queryOf(c.req.queries()));
-      if (!parsed.success) throw toAppError(parsed.error, 'query');
-      const q = parsed.data;
+      const q = rawQuery(c, ZExportQuery);
       const out = await exportAuditEntries(deps, {
         ...filterOf(q),
         format: q.format,

@@ -5,7 +5,7 @@ import { COLUMN_TYPES } from '../catalogue/dataset-schema.ts';
 import type { Deps } from '../deps.ts';
 import { defineRoute } from '../http/access.ts';
 import type { App, AppEnv } from '../http/env.ts';
-import { jsonBody, jsonResponse, problems, registerRawRoute } from '../http/openapi.ts';
+import { jsonBody, jsonResponse, problems, rawQuery, registerRawRoute } from '../http/openapi.ts';
 import { toAppError } from '../http/problem.ts';
 import { aggregateOpenData } from '../open/aggregate.ts';
 import { DOWNLOAD_FORMATS, downloadOpenData, type TDownload } from '../open/download.ts';
@@ -114,10 +114,6 @@ export const ZDownloadQuery = z.strictObject({
   select: ZSelectParam.optional(),
 });
 
-/** A raw route's query string as the validators see it: a repeated key becomes an array. */
-const queryOf = (queries: Record<string, string[]>) =>
-  Object.fromEntries(Object.entries(queries).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
-
 export const DOWNLOAD_RESPONSES = {
   200: {
     description: 'The rows, as an attachment named `<slug>-v<version>.<format>`',
@@ -133,9 +129,7 @@ export const DOWNLOAD_RESPONSES = {
 export function downloadInput(c: Context<AppEnv>, param: z.ZodType<{ id: string }>) {
   const id = param.safeParse({ id: c.req.param('id') });
   if (!id.success) throw toAppError(id.error, 'param');
-  const query = ZDownloadQuery.safeParse(queryOf(c.req.queries()));
-  if (!query.success) throw toAppError(query.error, 'query');
-  return { id: id.data.id, query: query.data };
+  return { id: id.data.id, query: rawQuery(c, ZDownloadQuery) };
 }
 
 export const attachment = (c: Context<AppEnv>, download: TDownload) =>

@@ -1,10 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import type { Deps } from '../deps.ts';
 import { defineRoute } from '../http/access.ts';
-import type { App, AppEnv } from '../http/env.ts';
-import { jsonResponse, problems, registerRawRoute } from '../http/openapi.ts';
-import { toAppError } from '../http/problem.ts';
+import type { App } from '../http/env.ts';
+import { jsonResponse, problems, rawQuery, registerRawRoute } from '../http/openapi.ts';
 import { monthlyStatistics, monthWindow } from '../statistics/monthly.ts';
 import { REPORT_LANGS, statisticsCsv, statisticsReport } from '../statistics/report.ts';
 
@@ -75,14 +73,6 @@ const ZMonthly = z
 const WHAT =
   'Per department (an org with a provider) and for the platform: entries registered, published, holding data, by classification, openness and sharing attribute, and overdue; quality score and open issues; sharing requests received, approved, refused, deadlines missed and the median answer in working days; demands received, answered, overdue; open-data reads and downloads; sandbox runs and joint computations. Events are those of the month, states as the month ends (or now, while it runs), in Beijing time. Ranked by the score, the mean of six rates.';
 
-const query = <T extends z.ZodType>(c: Context<AppEnv>, schema: T): z.infer<T> => {
-  const parsed = schema.safeParse(
-    Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.at(-1)])),
-  );
-  if (!parsed.success) throw toAppError(parsed.error, 'query');
-  return parsed.data;
-};
-
 export function registerStatisticsRoutes(app: App, deps: Deps) {
   const compute = (month: string) => monthlyStatistics(deps.db, monthWindow(month, deps.clock.now()));
 
@@ -114,7 +104,7 @@ export function registerStatisticsRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const { month } = query(c, ZMonthQuery);
+      const { month } = rawQuery(c, ZMonthQuery);
       return c.body(statisticsCsv(await compute(month)), 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="enclave-statistics-${month}.csv"`,
@@ -137,7 +127,7 @@ export function registerStatisticsRoutes(app: App, deps: Deps) {
       },
     }),
     async (c) => {
-      const { month, lang } = query(c, ZReportQuery);
+      const { month, lang } = rawQuery(c, ZReportQuery);
       return c.body(statisticsReport(await compute(month), lang), 200, {
         'content-type': 'text/html; charset=utf-8',
         'content-disposition': `inline; filename="enclave-report-${month}-${lang}.html"`,
