@@ -190,6 +190,7 @@ describe('enclave mpc against a running platform', () => {
     for (const g of out.groups) {
       expect(g.count % 5).toBe(0);
       expect(Number.isFinite(g.score)).toBe(true);
+      if (!ROWS.some((r) => r.district === g.label)) continue;
       const plain = 0.001 * trueMean(g.label, 'wage_base') + 2 * trueMean(g.label, 'birth_year') + 5;
       expect(Math.abs(g.score - plain) / plain).toBeLessThan(0.05);
     }
@@ -222,6 +223,9 @@ describe('enclave mpc against a running platform', () => {
     const out = JSON.parse(res.out);
     expect(out.groups.map((g: { label: string }) => g.label)).toContain('西湖区');
     for (const g of out.groups) {
+      // Groups pass suppression on their noisy count, so now and then an empty district (萧山区) is
+      // released too; its mean is noise alone and has no true value to compare with.
+      if (!ROWS.some((r) => r.district === g.label)) continue;
       // z ≈ 0.5: the noise of a protected mean year moves p(z) by well under 1 %, p(z) and z differ by 20 %.
       const z = 0.0001 * trueMean(g.label, 'birth_year') + 0.3;
       const plain = p[0]! + p[1]! * z + p[3]! * z ** 3;
