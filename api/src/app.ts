@@ -10,6 +10,7 @@ import type { App, AppEnv } from './http/env.ts';
 import { problemResponse, toAppError } from './http/problem.ts';
 import { rateLimit } from './http/rate-limit-middleware.ts';
 import { apiErrorOf } from './library-errors.ts';
+import { registerPortal } from './portal/serve-portal.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerAuditEntryRoutes } from './routes/audit-entries.ts';
 import { registerAuditLogRoutes } from './routes/audit-log.ts';
@@ -69,6 +70,8 @@ export function createApp(deps: Deps): App {
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+
+  registerPortal(app, deps);
 
   app.notFound((c) =>
     problemResponse(c, new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)),

@@ -11,6 +11,8 @@ const ZConfig = z.object({
     .refine((u) => /^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(u), 'an http(s) address without query or fragment')
     .optional(),
   DATA_DIR: z.string().default('./data'),
+  /** The built portal (`npm run build -w portal`); served at `/`. */
+  PORTAL_DIR: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   ENCLAVE_BOOTSTRAP_TOKEN: z.string().min(24).optional(),
   /** Requests per minute for callers without a token, and per token. */

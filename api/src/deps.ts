@@ -11,6 +11,8 @@ import type { RunEvents } from './sandbox/run-events.ts';
 export type TAppSettings = {
   /** Base URL used in absolute links (DCAT), without a trailing slash. */
   publicUrl: string;
+  /** The built portal's folder, served at `/`; null: no portal (API only). */
+  portalDir: string | null;
   /** Requests a minute: per address without a token, per token with one. */
   rateLimits: { anonymous: number; token: number };
   /** Longest an open-data query may run on the database (a server; PGlite cannot interrupt one). */

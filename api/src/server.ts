@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseKeyRing } from '@enclave/contracts';
 import { createMpcPool } from '@enclave/mpc';
 import { createExecutorPool } from '@enclave/sandbox';
@@ -47,6 +48,7 @@ export function createDeps(
     logger: overrides.logger ?? createLogger(config.LOG_LEVEL),
     settings: {
       publicUrl: (config.ENCLAVE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
+      portalDir: config.PORTAL_DIR ?? fileURLToPath(new URL('../../portal/dist', import.meta.url)),
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
       openQueryTimeoutMs: config.OPEN_QUERY_TIMEOUT_MS,
       policy: {

@@ -353,6 +353,10 @@ const CASES: Record<string, TCase> = {
       return { path: `/v1/feedback/${f.id}/answer`, json: { answer: '答' } };
     },
   },
+  'GET /v1/datasets/{id}/versions': {
+    success: 200,
+    make: () => ({ path: `/v1/datasets/${fx.openId}/versions` }),
+  },
   'GET /v1/catalog.jsonld': { success: 200, make: () => ({ path: '/v1/catalog.jsonld' }) },
   'GET /v1/datasets/{id}/quality': {
     success: 200,
@@ -772,7 +776,7 @@ describe('the role × operation matrix', () => {
   });
 
   it('covers every operation, and every operation says what it does and who may call it', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(92);
+    expect(operations.length).toBeGreaterThanOrEqual(93);
     for (const op of operations) {
       expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
       // Said in words too: what it does, then who may call it.

@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { TActor } from '../auth/actor.ts';
 import type { Db } from '../db/client.ts';
-import { datasets } from '../db/schema/index.ts';
+import { datasets, orgs } from '../db/schema/index.ts';
 import { notFound } from '../errors.ts';
 
 export type TDatasetRow = typeof datasets.$inferSelect;
@@ -38,4 +38,16 @@ export async function getOwnDataset(
   if (!row) throw notFound('dataset');
   if (actor.role !== 'admin' && actor.orgId !== row.providerOrgId) throw notFound('dataset');
   return row;
+}
+
+/** Names of provider orgs by id, for showing entries (one query). */
+export async function providerNames(db: Db, ids: string[]) {
+  const unique = [...new Set(ids)];
+  const rows = unique.length
+    ? await db
+        .select({ id: orgs.id, name: orgs.name, nameEn: orgs.nameEn })
+        .from(orgs)
+        .where(inArray(orgs.id, unique))
+    : [];
+  return new Map(rows.map((o) => [o.id, { name: o.name, nameEn: o.nameEn }]));
 }

@@ -2,6 +2,7 @@ import { and, arrayContains, count, desc, eq, not, type SQL, sql } from 'drizzle
 import type { TActor } from '../auth/actor.ts';
 import { datasets } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
+import { providerNames } from './get-dataset.ts';
 import { isOverdueSql } from './timeliness.ts';
 
 export const SEARCH_MAX_LIMIT = 100;
@@ -38,18 +39,32 @@ export async function searchDatasets(deps: Deps, actor: TActor | null, input: TS
     const terms = input.q.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
     for (const t of terms) where.push(sql`${datasets.searchText} like ${`%${escapeLike(t)}%`}`);
   }
-  if (input.theme) where.push(eq(datasets.theme, input.theme));
-  if (input.openness) where.push(eq(datasets.openness, input.openness));
-  if (input.sharing) where.push(eq(datasets.sharing, input.sharing));
-  if (input.provider) where.push(eq(datasets.providerOrgId, input.provider));
   if (input.tag) where.push(arrayContains(datasets.tags, [input.tag]));
-  if (input.classification) where.push(eq(datasets.classification, input.classification));
   if (input.overdue !== undefined) {
     const overdue = isOverdueSql(deps.clock.now());
     where.push(input.overdue ? overdue : not(overdue));
   }
-  const filter = and(...where);
-  const [items, [total]] = await Promise.all([
+  // Each facet is counted under every other filter but its own, so a person can widen a choice.
+  const facetFilters = {
+    theme: input.theme === undefined ? undefined : eq(datasets.theme, input.theme),
+    openness: input.openness === undefined ? undefined : eq(datasets.openness, input.openness),
+    sharing: input.sharing === undefined ? undefined : eq(datasets.sharing, input.sharing),
+    provider: input.provider === undefined ? undefined : eq(datasets.providerOrgId, input.provider),
+    classification:
+      input.classification === undefined ? undefined : eq(datasets.classification, input.classification),
+  };
+  const columns = {
+    theme: datasets.theme,
+    openness: datasets.openness,
+    sharing: datasets.sharing,
+    provider: datasets.providerOrgId,
+    classification: datasets.classification,
+  };
+  const names = Object.keys(columns) as (keyof typeof columns)[];
+  const filterWithout = (skip?: keyof typeof columns) =>
+    and(...where, ...names.filter((n) => n !== skip).flatMap((n) => facetFilters[n] ?? []));
+  const filter = filterWithout();
+  const [items, [total], ...facetRows] = await Promise.all([
     deps.db
       .select()
       .from(datasets)
@@ -58,6 +73,28 @@ export async function searchDatasets(deps: Deps, actor: TActor | null, input: TS
       .limit(input.limit)
       .offset(input.offset),
     deps.db.select({ n: count() }).from(datasets).where(filter),
+    ...names.map((n) =>
+      deps.db
+        .select({ value: columns[n], n: count() })
+        .from(datasets)
+        .where(filterWithout(n))
+        .groupBy(columns[n])
+        .orderBy(desc(count()), columns[n]),
+    ),
   ]);
-  return { items, total: Number(total?.n ?? 0) };
+  const facets = Object.fromEntries(
+    names.map((n, i) => [n, facetRows[i]!.map((r) => ({ value: String(r.value), count: Number(r.n) }))]),
+  ) as Record<
+    keyof typeof columns,
+    { value: string; count: number; name?: string; nameEn?: string | null }[]
+  >;
+  const byId = await providerNames(
+    deps.db,
+    facets.provider.map((f) => f.value),
+  );
+  for (const f of facets.provider) {
+    f.name = byId.get(f.value)?.name ?? f.value;
+    f.nameEn = byId.get(f.value)?.nameEn ?? null;
+  }
+  return { items, total: Number(total?.n ?? 0), facets };
 }

@@ -7,7 +7,8 @@ import { THEMES, ZCreateDatasetBody, ZUpdateDatasetBody } from '../catalogue/dat
 import { datasetIdOf, ZDatasetParam } from '../catalogue/dataset-ref.ts';
 import { ZColumn } from '../catalogue/dataset-schema.ts';
 import { answerFeedback, fileFeedback, listFeedback } from '../catalogue/feedback.ts';
-import { getVisibleDataset, type TDatasetRow } from '../catalogue/get-dataset.ts';
+import { getVisibleDataset, providerNames, type TDatasetRow } from '../catalogue/get-dataset.ts';
+import { listVersions } from '../catalogue/list-versions.ts';
 import { SEARCH_MAX_LIMIT, searchDatasets } from '../catalogue/search-datasets.ts';
 import { datasetTimeliness, TIMELINESS_WORKING_DAYS, type TTimeliness } from '../catalogue/timeliness.ts';
 import { updateDataset } from '../catalogue/update-dataset.ts';
@@ -55,6 +56,8 @@ export const ZDataset = z
     description: z.string(),
     descriptionEn: z.string().nullable(),
     providerOrgId: z.string(),
+    providerName: z.string(),
+    providerNameEn: z.string().nullable(),
     theme: z.string(),
     tags: z.array(z.string()),
     updateFrequency: z.string(),
@@ -76,7 +79,11 @@ export const ZDataset = z
   })
   .openapi('Dataset');
 
-export function datasetOut(d: TDatasetRow, timeliness: TTimeliness): z.infer<typeof ZDataset> {
+export function datasetOut(
+  d: TDatasetRow,
+  timeliness: TTimeliness,
+  provider: { name: string; nameEn: string | null },
+): z.infer<typeof ZDataset> {
   return {
     id: d.id,
     slug: d.slug,
@@ -85,6 +92,8 @@ export function datasetOut(d: TDatasetRow, timeliness: TTimeliness): z.infer<typ
     description: d.description,
     descriptionEn: d.descriptionEn,
     providerOrgId: d.providerOrgId,
+    providerName: provider.name,
+    providerNameEn: provider.nameEn,
     theme: d.theme,
     tags: d.tags,
     updateFrequency: d.updateFrequency,
@@ -117,12 +126,24 @@ export function datasetOut(d: TDatasetRow, timeliness: TTimeliness): z.infer<typ
 
 /** Entries as the API shows them, with their timeliness now (one query for all of them). */
 async function datasetsOut(deps: Deps, rows: TDatasetRow[]) {
-  const timeliness = await datasetTimeliness(
-    deps.db,
-    rows.map((d) => d.id),
-    deps.clock.now(),
+  const [timeliness, byId] = await Promise.all([
+    datasetTimeliness(
+      deps.db,
+      rows.map((d) => d.id),
+      deps.clock.now(),
+    ),
+    providerNames(
+      deps.db,
+      rows.map((d) => d.providerOrgId),
+    ),
+  ]);
+  return rows.map((d) =>
+    datasetOut(
+      d,
+      timeliness.get(d.id)!,
+      byId.get(d.providerOrgId) ?? { name: d.providerOrgId, nameEn: null },
+    ),
   );
-  return rows.map((d) => datasetOut(d, timeliness.get(d.id)!));
 }
 const oneOut = async (deps: Deps, row: TDatasetRow) => (await datasetsOut(deps, [row]))[0]!;
 
@@ -157,8 +178,36 @@ const ZDatasetPage = z
   .object({
     items: z.array(ZDataset),
     page: z.object({ limit: z.number(), maxLimit: z.number(), offset: z.number(), total: z.number() }),
+    facets: z
+      .record(
+        z.enum(['theme', 'openness', 'sharing', 'provider', 'classification']),
+        z.array(
+          z.object({
+            value: z.string(),
+            count: z.number().int(),
+            name: z.string().optional(),
+            nameEn: z.string().nullable().optional(),
+          }),
+        ),
+      )
+      .openapi({
+        description:
+          'Entries per value of each facet, counted under every filter but that facet’s own (providers with their names)',
+      }),
   })
   .openapi('DatasetPage');
+
+const ZVersion = z
+  .object({
+    version: z.number().int(),
+    mode: z.enum(['append', 'replace']),
+    format: z.enum(['csv', 'ndjson']),
+    rowCount: z.number().int(),
+    addedRows: z.number().int(),
+    digest: z.string().nullable(),
+    committedAt: z.string().nullable(),
+  })
+  .openapi('DatasetVersion');
 
 const ZReviewBody = z
   .discriminatedUnion('decision', [
@@ -250,14 +299,35 @@ export function registerCatalogueRoutes(app: App, deps: Deps) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const { items, total } = await searchDatasets(deps, c.get('actor'), query);
+      const { items, total, facets } = await searchDatasets(deps, c.get('actor'), query);
       return c.json(
         {
           items: await datasetsOut(deps, items),
+          facets,
           page: { limit: query.limit, maxLimit: SEARCH_MAX_LIMIT, offset: query.offset, total },
         },
         200,
       );
+    },
+  );
+
+  app.openapi(
+    defineRoute('anyone', {
+      method: 'get',
+      path: '/v1/datasets/{id}/versions',
+      tags: ['catalogue'],
+      summary: 'Versions of an entry’s data',
+      description:
+        'Committed versions, newest first (at most 500): how each was made (append or replace), its rows in all and added, and the SHA-256 of the uploaded file. Visible to whoever may see the entry.',
+      request: { params: ZDatasetParam },
+      responses: {
+        200: jsonResponse(z.object({ items: z.array(ZVersion) }), 'The versions'),
+        ...problems,
+      },
+    }),
+    async (c) => {
+      const id = await datasetIdOf(deps.db, c.req.valid('param').id);
+      return c.json({ items: await listVersions(deps, c.get('actor'), id) }, 200);
     },
   );
 

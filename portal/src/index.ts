@@ -1,2 +1,0 @@
-/** Public surface of @enclave/portal; filled by its own issue. */
-export {};
