@@ -8,7 +8,7 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 8797);
 export const BASE_URL = `http://127.0.0.1:${port}`;
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef';
-const dataDir = join(tmpdir(), `enclave-e2e-${port}`);
+export const DATA_DIR = join(tmpdir(), `enclave-e2e-${port}`);
 
 export default defineConfig({
   testDir: '.',
@@ -36,7 +36,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf '${dataDir}' && node api/src/cli.ts start`,
+    command: `rm -rf '${DATA_DIR}' && node api/src/cli.ts start`,
     cwd: '..',
     url: `${BASE_URL}/v1/health`,
     timeout: 180_000,
@@ -46,7 +46,7 @@ export default defineConfig({
     env: {
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
+      DATA_DIR,
       ENCLAVE_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
       RATE_LIMIT_ANONYMOUS: '100000',
       RATE_LIMIT_TOKEN: '100000',

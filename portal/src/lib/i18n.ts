@@ -87,3 +87,12 @@ export const fmtBytes = (n: number) =>
 /** A localised field of an entry: the English one when English is chosen and it exists. */
 export const pick = (zhValue: string, enValue: string | null | undefined) =>
   lang() === 'en' && enValue ? enValue : zhValue;
+
+/**
+ * A workspace's own strings, added when its chunk loads: `t('<area>.key')`. Each area keeps
+ * Chinese and English side by side in its `strings.ts`, the same keys in both.
+ */
+export function registerStrings<T extends object>(area: string, strings: { zh: T; en: T }) {
+  i18next.addResourceBundle('zh', 'translation', { [area]: strings.zh }, true, true);
+  i18next.addResourceBundle('en', 'translation', { [area]: strings.en }, true, true);
+}
