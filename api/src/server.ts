@@ -48,6 +48,7 @@ export function createDeps(
     settings: {
       publicUrl: (config.ENCLAVE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
+      registrationsPerHour: config.ENCLAVE_REGISTRATIONS_PER_HOUR,
       openQueryTimeoutMs: config.OPEN_QUERY_TIMEOUT_MS,
       policy: {
         floorMinCellCount: config.POLICY_MIN_CELL_FLOOR,
