@@ -12,7 +12,7 @@ import {
   useLoad,
 } from '../../components/ui.tsx';
 import { api } from '../../lib/api.ts';
-import { fmtDateTime, pick, t } from '../../lib/i18n.ts';
+import { fmtDateTime, pick, t, useLang } from '../../lib/i18n.ts';
 import type { TRole } from '../../lib/session.ts';
 import type { TOrg, TPasswordLink, TUserRow } from './types.ts';
 
@@ -20,6 +20,7 @@ const ROLES: TRole[] = ['admin', 'provider', 'operator', 'researcher', 'regulato
 
 /** Orgs and users: create them, find users by org and role, give a user a one-time password link. */
 export function Accounts() {
+  useLang();
   const orgs = useLoad((signal) => api<{ items: TOrg[] }>('GET', '/v1/orgs', undefined, { signal }), []);
   const users = useLoad(
     (signal) => api<{ items: TUserRow[] }>('GET', '/v1/users', undefined, { signal }),

@@ -157,7 +157,11 @@ function TileMap({ values, title }: { values: Map<string, number | null>; title:
               label: {
                 show: true,
                 formatter: (p: { name: string }) => districtName(p.name).replace(/(区|县|市)$/, ''),
-                fontSize: 11,
+                fontSize: 12,
+                color: '#1a1f29',
+                // A light halo keeps the name legible on the darkest tiles.
+                textBorderColor: '#ffffff',
+                textBorderWidth: 3,
               },
               itemStyle: { borderColor: '#ffffff', borderWidth: 1, areaColor: '#eeeeee' },
               emphasis: { label: { show: true }, itemStyle: { areaColor: '#f5b942' } },

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { PageTitle } from '../../components/layout.tsx';
 import { Badge, Button, ErrorNote, Field, Form, Loading, useAction, useLoad } from '../../components/ui.tsx';
 import { api, qs } from '../../lib/api.ts';
-import { fmtDate, fmtDateTime, pick, t } from '../../lib/i18n.ts';
+import { fmtDate, fmtDateTime, pick, t, useLang } from '../../lib/i18n.ts';
 import type { TDataset } from '../../lib/types.ts';
 import type { TDemand } from '../demands.tsx';
 import type { TOrg, TSharingRequest, TUserRow } from './types.ts';
@@ -12,6 +12,7 @@ type TList<T> = { items: T[] };
 
 /** What waits on the authority: overdue sharing requests, objections to rule on, demands to route. */
 export function Escalations() {
+  useLang();
   const orgs = useLoad((signal) => api<TList<TOrg>>('GET', '/v1/orgs', undefined, { signal }), []);
   const users = useLoad((signal) => api<TList<TUserRow>>('GET', '/v1/users', undefined, { signal }), []);
   const overdue = useLoad(

@@ -13,11 +13,12 @@ import {
   useLoad,
 } from '../../components/ui.tsx';
 import { api, qs } from '../../lib/api.ts';
-import { fmtDateTime, pick, t } from '../../lib/i18n.ts';
+import { fmtDateTime, lang, pick, t, useLang } from '../../lib/i18n.ts';
 import type { TDataset, TDatasetPage } from '../../lib/types.ts';
 
 /** Entries the departments submitted, oldest first: the authority's review queue. */
 export function ReviewQueue() {
+  useLang();
   const queue = useLoad(
     (signal) =>
       api<TDatasetPage>('GET', `/v1/datasets${qs({ status: 'submitted', limit: 100 })}`, undefined, {
@@ -61,23 +62,31 @@ export function ReviewQueue() {
   );
 }
 
-/** What a reviewer should look at twice: rules the catalogue holds entries to. */
-export function reviewChecks(
-  d: Pick<TDataset, 'openness' | 'classification' | 'sharing' | 'sharingBasis' | 'columns'>,
-) {
+const list = (xs: string[]) => xs.join(lang() === 'en' ? ', ' : '、');
+
+/**
+ * What a reviewer should look at twice. The API already refuses what the rules forbid (an open entry
+ * with personal columns or above level 1, a missing sharing basis); these are matters of judgement.
+ */
+export function reviewChecks(d: Pick<TDataset, 'titleEn' | 'descriptionEn' | 'columns'>) {
   const checks: string[] = [];
-  const personal = d.columns.filter((c) => c.sensitivity === 'identifier' || c.sensitivity === 'personal');
-  if (d.openness === 'open' && personal.length > 0)
-    checks.push(t('admin.review.checkOpenPersonal', { columns: personal.map((c) => c.name).join(', ') }));
-  if (d.openness === 'open' && d.classification >= 3)
-    checks.push(t('admin.review.checkClassification', { n: d.classification }));
-  if (d.sharing !== 'unconditional' && !d.sharingBasis?.trim())
-    checks.push(t('admin.review.checkSharingBasis', { sharing: t(`sharing.${d.sharing}`) }));
+  const protectedColumns = d.columns.filter((c) => c.sensitivity !== 'public');
+  if (protectedColumns.length > 0)
+    checks.push(
+      t('admin.review.checkProtected', {
+        columns: list(protectedColumns.map((c) => `${c.name} (${t(`sensitivity.${c.sensitivity}`)})`)),
+      }),
+    );
+  const undescribed = d.columns.filter((c) => !c.description?.trim());
+  if (undescribed.length > 0)
+    checks.push(t('admin.review.checkDescriptions', { columns: list(undescribed.map((c) => c.name)) }));
+  if (!d.titleEn || !d.descriptionEn) checks.push(t('admin.review.checkEnglish'));
   return checks;
 }
 
 /** One submitted entry: its facts and schema, and the decision with a reason. */
 export function ReviewEntry() {
+  useLang();
   const { params } = useRoute();
   const id = params.id!;
   const entry = useLoad(
@@ -99,7 +108,10 @@ export function ReviewEntry() {
   return (
     <article>
       <p>
-        <a href="/admin">← {t('admin.review.back')}</a>
+        <a href="/admin">
+          <span aria-hidden="true">← </span>
+          {t('admin.review.back')}
+        </a>
       </p>
       <PageTitle
         sub={
@@ -207,7 +219,7 @@ export function ReviewEntry() {
               {t('admin.review.approve')}
             </Button>
             <Button
-              class="danger"
+              class="secondary danger"
               pending={review.pending}
               onClick={() => {
                 setMissingReason(!reason.trim());

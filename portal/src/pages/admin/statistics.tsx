@@ -3,7 +3,7 @@ import { Chart, type TChartSpec } from '../../components/chart.tsx';
 import { PageTitle } from '../../components/layout.tsx';
 import { DataTable, ErrorNote, Field, Loading, useLoad } from '../../components/ui.tsx';
 import { api, qs } from '../../lib/api.ts';
-import { fmtDateTime, fmtNumber, lang, t } from '../../lib/i18n.ts';
+import { fmtDateTime, fmtNumber, lang, t, useLang } from '../../lib/i18n.ts';
 import { DistrictMap } from './district-map.tsx';
 import type { TMonthly, TOrg, TRates } from './types.ts';
 
@@ -24,6 +24,7 @@ const pct = (share: number | null) => (share === null ? '—' : `${fmtNumber(sha
 
 /** The monthly statistics: totals, the ranking of departments, charts, the report and a district map. */
 export function Statistics() {
+  useLang();
   const { query, route } = useLocation();
   const month = /^\d{4}-\d{2}$/.test(query.month ?? '') ? query.month! : currentMonth();
   const stats = useLoad(
