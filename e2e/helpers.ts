@@ -71,7 +71,7 @@ export async function signIn(page: Page, login: string, password?: string) {
 
 /**
  * A demo user's API token (the seed writes them into the server's data folder), for setting up
- * what a test needs through the API: by role, and by org key (api/src/demo/demo-accounts.ts).
+ * what a test needs through the API: by role, and by org name (e.g. 市交通运输局, api/src/demo/demo-accounts.ts).
  */
 export function demoToken(role: string, org?: string): string {
   const tokens: { role: string; org: string; user: string; token: string }[] = JSON.parse(
