@@ -59,12 +59,15 @@ export async function signOut() {
 /** The signed-in person (null: nobody) and whether the server has answered yet. */
 export function useSession(): { user: TUser | null; loaded: boolean } {
   const [, force] = useState(0);
+  const rendered = { user: current, loaded };
   useEffect(() => {
     const l = () => force((n) => n + 1);
     listeners.add(l);
+    // The server may have answered between the first render and this subscription (a lazy chunk).
+    if (rendered.user !== current || rendered.loaded !== loaded) l();
     return () => listeners.delete(l);
   }, []);
-  return { user: current, loaded };
+  return rendered;
 }
 
 /** Where a role's work starts. */
