@@ -1,42 +1,15 @@
-import { expect, type Page, test } from '@playwright/test';
-import { adminApi, callApi, demoToken, expectAccessible, shot, signIn } from './helpers.ts';
+import { expect, test } from '@playwright/test';
+import { adminApi, callApi, demoToken, expectAccessible, passwordFor, shot, signIn } from './helpers.ts';
 import { BASE_URL } from './playwright.config.ts';
 
 /*
- * A department that holds data (市人力资源和社会保障局, the demo's hrss provider): registers a
- * dataset through the schema editor, uploads data, submits it, answers feedback, decides a
- * sharing request and reviews a held sandbox output.
+ * A department that holds data (市人力资源和社会保障局, the demo's hrss provider 李明, signed in
+ * through the sign-in page): registers a dataset through the schema editor, uploads data, submits
+ * it, answers feedback, decides a sharing request and reviews a held sandbox output.
  */
 
 const HRSS = '市人力资源和社会保障局';
 const SLUG = `e2e-insured-${Date.now().toString(36)}`;
-
-type TUserRow = { id: string; orgId: string; role: string; login?: string | null };
-
-/**
- * Signs the provider in through the sign-in page. Until password sessions exist on this branch,
- * the page calls the API with the provider's demo token, and `/v1/session` is answered from
- * `/v1/me`: every other request goes to the real API.
- */
-async function signInAsProvider(page: Page) {
-  const token = demoToken('provider', HRSS);
-  const me = await callApi<TUserRow & { name: string }>(token, 'GET', '/v1/me');
-  const sessions = await fetch(`${BASE_URL}/v1/session`);
-  if (sessions.status !== 404) {
-    const users = await adminApi<{ items: TUserRow[] }>('GET', '/v1/users');
-    const login = users.items.find((u) => u.id === me.id)?.login;
-    if (login) return signIn(page, login);
-  }
-  await page.setExtraHTTPHeaders({ authorization: `Bearer ${token}` });
-  await page.route('**/v1/session', (route) =>
-    route.fulfill({
-      json: {
-        user: { ...me, orgName: HRSS, login: me.login ?? 'hrss' },
-        csrfToken: 'none',
-      },
-    }),
-  );
-}
 
 const csv = (rows: string[]) => Buffer.from(`district,amount\n${rows.join('\n')}\n`, 'utf8');
 
@@ -44,9 +17,14 @@ test.describe.configure({ mode: 'serial' });
 
 test.describe('provider: register, upload, submit, answer, decide, review', () => {
   let datasetId = '';
+  let password = '';
+
+  test.beforeAll(async () => {
+    password = await passwordFor('liming');
+  });
 
   test.beforeEach(async ({ page }) => {
-    await signInAsProvider(page);
+    await signIn(page, 'liming', password);
   });
 
   test('registers a dataset with a code list and a quality rule, fixing a bad column name', async ({

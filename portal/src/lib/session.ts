@@ -59,12 +59,16 @@ export async function signOut() {
 /** The signed-in person (null: nobody) and whether the server has answered yet. */
 export function useSession(): { user: TUser | null; loaded: boolean } {
   const [, force] = useState(0);
+  const seen = { user: current, loaded };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: subscribes once; `seen` is this first render's view
   useEffect(() => {
     const l = () => force((n) => n + 1);
     listeners.add(l);
+    // Effects run after the render: a session that arrived in between would otherwise go unseen.
+    if (seen.user !== current || seen.loaded !== loaded) l();
     return () => listeners.delete(l);
   }, []);
-  return { user: current, loaded };
+  return seen;
 }
 
 /** Where a role's work starts. */
