@@ -60,7 +60,6 @@ export async function signOut() {
 export function useSession(): { user: TUser | null; loaded: boolean } {
   const [, force] = useState(0);
   const seen = { user: current, loaded };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: subscribes once; `seen` is this first render's view
   useEffect(() => {
     const l = () => force((n) => n + 1);
     listeners.add(l);
