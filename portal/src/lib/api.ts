@@ -31,6 +31,8 @@ let csrfToken: string | null = null;
 export const setCsrfToken = (token: string | null) => {
   csrfToken = token;
 };
+/** The session's CSRF token, for requests not made through `apiFetch` (an upload with progress). */
+export const getCsrfToken = () => csrfToken;
 
 const SAFE = new Set(['GET', 'HEAD']);
 
