@@ -5,8 +5,8 @@ import { expect, type Page, test } from '@playwright/test';
 import { socialInsuranceRows } from '../api/src/demo/datasets/social-insurance.ts';
 import { deriveSeed } from '../api/src/demo/prng.ts';
 import { DEMO_SEED } from '../api/src/demo/seed-demo.ts';
-import { adminApi, callApi, demoToken, expectAccessible, shot, signIn } from './helpers.ts';
-import { BASE_URL, DATA_DIR } from './playwright.config.ts';
+import { callApi, demoToken, expectAccessible, shot, signIn } from './helpers.ts';
+import { DATA_DIR } from './playwright.config.ts';
 
 /*
  * The operator's joint computation in the browser: SEAL (WebAssembly) and the X25519 blinding run
@@ -61,29 +61,6 @@ async function jointContract(): Promise<string> {
   return decided.contractId;
 }
 
-/**
- * Signs in as the demo operator through the sign-in page once password sign-in is there; before
- * that lands, the page is given the operator's API token and told who is signed in.
- */
-async function signInAsOperator(page: Page) {
-  const probe = await fetch(`${BASE_URL}/v1/session`);
-  if (probe.status !== 404) return signIn(page, OPERATOR_LOGIN);
-  const users = await adminApi<{ items: { id: string; orgId: string; name: string; role: string }[] }>(
-    'GET',
-    '/v1/users',
-  );
-  const me = users.items.find((u) => u.role === 'operator')!;
-  await page.setExtraHTTPHeaders({ authorization: `Bearer ${demoToken('operator')}` });
-  await page.route('**/v1/session', (route) =>
-    route.fulfill({
-      json: {
-        user: { ...me, orgName: '某数据科技有限公司', login: OPERATOR_LOGIN },
-        csrfToken: 'not-used-by-bearer-tokens',
-      },
-    }),
-  );
-}
-
 /** Bytes of JavaScript and WebAssembly the page loads from the server, by file (uncompressed). */
 function countBytes(page: Page) {
   const files = new Map<string, number>();
@@ -111,7 +88,7 @@ test.describe('operator: joint computation in the browser', () => {
     page,
   }) => {
     const bytes = countBytes(page);
-    await signInAsOperator(page);
+    await signIn(page, OPERATOR_LOGIN);
     await page.goto('/operator/mpc');
     await expect(page.getByRole('heading', { level: 1, name: '联合计算' })).toBeVisible();
     await page.getByLabel('合同', { exact: true }).selectOption(contractId);
@@ -199,7 +176,7 @@ test.describe('operator: joint computation in the browser', () => {
   }) => {
     // The platform hashes its 50 000 identifiers to the curve on the first join of a version.
     test.setTimeout(300_000);
-    await signInAsOperator(page);
+    await signIn(page, OPERATOR_LOGIN);
     await page.goto('/operator/mpc');
     await page.getByLabel('合同', { exact: true }).selectOption(contractId);
     await page.getByRole('radio', { name: /隐私集合求交/ }).check();
@@ -259,7 +236,7 @@ test.describe('operator: joint computation in the browser', () => {
   });
 
   test('a join under the minimum cell count is refused with a translated reason', async ({ page }) => {
-    await signInAsOperator(page);
+    await signIn(page, OPERATOR_LOGIN);
     await page.goto('/operator/mpc');
     await page.getByLabel('合同', { exact: true }).selectOption(contractId);
     await page.getByRole('radio', { name: /隐私集合求交/ }).check();
