@@ -19,9 +19,14 @@ export type THeContext = {
 let module: Promise<TSeal> | null = null;
 const contexts = new Map<TParamSetId, Promise<THeContext>>();
 
-/** The SEAL WebAssembly module, loaded once. */
+/**
+ * The SEAL WebAssembly module, loaded once. node-seal's default `locateFile` looks for the wasm
+ * beside its own entry file, which a bundler moves and renames; without it SEAL asks for
+ * `new URL('seal_throws.wasm', import.meta.url)`, which names the same file in Node and which
+ * bundlers (Vite, webpack) rewrite to the asset they emit, so the browser fetches the right one.
+ */
 export function loadSeal(): Promise<TSeal> {
-  module ??= SEAL();
+  module ??= SEAL({ locateFile: undefined });
   return module;
 }
 

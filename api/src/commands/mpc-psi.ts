@@ -1,6 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { MAX_IDENTIFIER_BYTES } from '@enclave/mpc';
-import { answerPsi, call, startPsi, type TPsiProgress } from '@enclave/mpc/client';
+import {
+  answerPsi,
+  call,
+  MpcError,
+  csvRecords as parseCsv,
+  parseIdentifiers,
+  startPsi,
+  type TCsvRecord,
+  type TIdentifiers,
+  type TPsiProgress,
+} from '@enclave/mpc/client';
 import { MAX_PSI_IDENTIFIERS } from '../mpc/submit-computation.ts';
 import {
   apiPath,
@@ -65,90 +74,34 @@ export function parsePsiArgs(argv: string[], env: TCliIo['env']): TPsiInput {
 
 // ————————————————————————————————————————— identifiers —————————————————————————————————————————
 
-type TRecord = { fields: string[]; line: number };
+/** Refusals of the identifiers as the CLI shows them: `IDS_INVALID: <file>: <reason>`. */
+function idsError(err: unknown, file: string): unknown {
+  return err instanceof MpcError ? new CliError('IDS_INVALID', `${file}: ${err.message}`) : err;
+}
 
 /** The records of a CSV text (RFC 4180: quoted fields, doubled quotes, LF or CRLF), each with its first line. */
-export function csvRecords(text: string, file: string): TRecord[] {
-  const records: TRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else if (ch === '\n') {
-      fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-      records.push({ fields, line: start });
-      fields = [];
-      field = '';
-      start = ++line;
-    } else field += ch;
+export function csvRecords(text: string, file: string): TCsvRecord[] {
+  try {
+    return parseCsv(text);
+  } catch (err) {
+    throw idsError(err, file);
   }
-  if (quoted)
-    throw new CliError('IDS_INVALID', `${file}: the quoted field opened on line ${start} is never closed`);
-  if (field !== '' || fields.length > 0) {
-    fields.push(field.endsWith('\r') ? field.slice(0, -1) : field);
-    records.push({ fields, line: start });
-  }
-  return records;
 }
 
-/** The values of one column of a CSV with a header, each with its line. */
-function csvColumn(text: string, file: string, column: string): { value: string; line: number }[] {
-  const [header, ...rows] = csvRecords(text, file);
-  const at = header?.fields.findIndex((f) => f.trim() === column) ?? -1;
-  if (at < 0) throw new CliError('IDS_INVALID', `${file}: its header (line 1) has no column ${column}`);
-  return rows.map((r) => ({ value: r.fields[at] ?? '', line: r.line }));
-}
-
-export type TIdentifiers = { ids: string[]; read: number; duplicates: number };
+export type { TIdentifiers };
 
 /**
- * The distinct identifiers of `file`: one a line, or the column `column` of a CSV with a header.
- * Trimmed, NFC-normalised (as the join hashes them), empty ones skipped; one the join would refuse
- * is named by its line.
+ * The distinct identifiers of `file`: one a line, or the column `column` of a CSV with a header,
+ * read as the browser's join reads them (`parseIdentifiers` of the SDK); a refusal names the line,
+ * never the identifier.
  */
 export async function readIdentifiers(file: string, column: string | null): Promise<TIdentifiers> {
-  const text = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
-  const values = column
-    ? csvColumn(text, file, column)
-    : text.split('\n').map((value, i) => ({ value, line: i + 1 }));
-  const distinct = new Set<string>();
-  let read = 0;
-  for (const { value, line } of values) {
-    const id = value.trim().normalize('NFC');
-    if (id === '') continue;
-    read++;
-    if (!id.isWellFormed())
-      throw new CliError('IDS_INVALID', `${file}: the identifier on line ${line} is not valid Unicode`);
-    if (Buffer.byteLength(id, 'utf8') > MAX_IDENTIFIER_BYTES)
-      throw new CliError(
-        'IDS_INVALID',
-        `${file}: the identifier on line ${line} is longer than ${MAX_IDENTIFIER_BYTES} bytes`,
-      );
-    distinct.add(id);
+  const text = await readFile(file, 'utf8');
+  try {
+    return parseIdentifiers(text, { column, max: MAX_PSI_IDENTIFIERS });
+  } catch (err) {
+    throw idsError(err, file);
   }
-  if (distinct.size === 0) throw new CliError('IDS_INVALID', `${file} holds no identifiers`);
-  if (distinct.size > MAX_PSI_IDENTIFIERS)
-    throw new CliError(
-      'IDS_INVALID',
-      `${file} holds ${distinct.size} distinct identifiers; a join takes at most ${MAX_PSI_IDENTIFIERS}`,
-    );
-  return { ids: [...distinct], read, duplicates: read - distinct.size };
 }
 
 // ————————————————————————————————————————— progress —————————————————————————————————————————

@@ -1,4 +1,4 @@
-import { Route, Router, useLocation } from 'preact-iso';
+import { lazy, Route, Router, useLocation } from 'preact-iso';
 import { RequireRole } from '../../components/layout.tsx';
 import { registerStrings, t, useLang } from '../../lib/i18n.ts';
 import { Applications } from './applications.tsx';
@@ -11,6 +11,9 @@ import { errorStrings, strings } from './strings.ts';
 registerStrings('operator', strings);
 // Codes only this workspace meets (contract checks, the sandbox), added to the shared error texts.
 registerStrings('errors', errorStrings);
+
+// The joint-computation page is its own chunk; it loads SEAL's WebAssembly when a run starts.
+const Mpc = lazy(() => import('./mpc/index.tsx').then((m) => m.MpcPage));
 
 const SECTIONS = [
   { href: '/operator', label: 'nav.contracts' },
@@ -47,6 +50,7 @@ export function OperatorWorkspace() {
         <Route path="/applications" component={Applications} />
         <Route path="/keys" component={Keys} />
         <Route path="/scripts" component={Scripts} />
+        <Route path="/mpc" component={Mpc} />
         <Route default component={Contracts} />
       </Router>
     </RequireRole>
