@@ -48,8 +48,8 @@ export async function passwordFor(login: string): Promise<string> {
   const users = await adminApi<{ items: TUserRow[] }>('GET', '/v1/users');
   const user = users.items.find((u) => u.login === login);
   if (!user) throw new Error(`no user ${login}`);
-  const link = await adminApi<{ token: string }>('POST', `/v1/users/${user.id}/password-links`);
-  const password = `pw-${login}-${Math.random().toString(36).slice(2, 12)}`;
+  const link = await adminApi<{ token: string }>('POST', `/v1/users/${user.id}/password-links`, {});
+  const password = `pw-${Math.random().toString(36).slice(2, 12)}-${Math.random().toString(36).slice(2, 8)}`;
   const res = await fetch(`${BASE_URL}/v1/password`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -71,7 +71,7 @@ export async function signIn(page: Page, login: string, password?: string) {
 
 /**
  * A demo user's API token (the seed writes them into the server's data folder), for setting up
- * what a test needs through the API: by role, and by org key (api/src/demo/demo-accounts.ts).
+ * what a test needs through the API: by role, and by org name (e.g. 市交通运输局, api/src/demo/demo-accounts.ts).
  */
 export function demoToken(role: string, org?: string): string {
   const tokens: { role: string; org: string; user: string; token: string }[] = JSON.parse(

@@ -14,7 +14,7 @@ export default defineConfig({
   testDir: '.',
   outputDir: '../test-results',
   timeout: 90_000,
-  expect: { timeout: 15_000 },
+  expect: { timeout: 30_000 },
   // One server, two cores: tests in one file share state (a signed-in person); files run in turn.
   workers: 1,
   reporter: [['list']],

@@ -22,8 +22,10 @@ import { registerLicenceRoutes } from './routes/licences.ts';
 import { registerMpcRoutes } from './routes/mpc.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
 import { registerOpenDataRoutes } from './routes/open-data.ts';
+import { registerOwnTokenRoutes } from './routes/own-tokens.ts';
 import { registerQualityRoutes } from './routes/quality.ts';
 import { registerSandboxRoutes } from './routes/sandbox.ts';
+import { registerSessionRoutes } from './routes/session.ts';
 import { registerSharingRoutes } from './routes/sharing.ts';
 import { registerSharingGrantRoutes } from './routes/sharing-grants.ts';
 import { registerStatisticsRoutes } from './routes/statistics.ts';
@@ -46,6 +48,8 @@ export function createApp(deps: Deps): App {
 
   registerHealthRoutes(app, deps);
   registerAccountRoutes(app, deps);
+  registerSessionRoutes(app, deps);
+  registerOwnTokenRoutes(app, deps);
   registerCatalogueRoutes(app, deps);
   registerIngestRoutes(app, deps);
   registerOpenDataRoutes(app, deps);

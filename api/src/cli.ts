@@ -61,6 +61,7 @@ async function main(argv: string[]) {
           await seedDemo(deps, {
             ifEmpty: true,
             tokenFile: join(config.DATA_DIR, 'demo-tokens.json'),
+            passwordFile: join(config.DATA_DIR, 'demo-passwords.json'),
             keyFile: join(config.DATA_DIR, 'demo-operator-key.json'),
             progress: (m) => console.log(m),
           });
@@ -77,8 +78,18 @@ async function main(argv: string[]) {
           `  admin token: as created on first start (${config.DATA_DIR}/admin-token unless ENCLAVE_BOOTSTRAP_TOKEN was set)`,
         );
       }
+      const link = started.boot.passwordLink;
+      if (link?.file) {
+        console.log(
+          `  admin password: set it (login "admin") with the one-time link in ${link.file} (mode 0600), valid until ${link.expiresAt.toISOString()}`,
+        );
+      } else if (link) {
+        console.log(`  admin password: set it (login "admin") at ${link.url}`);
+      }
       const demoTokens = join(config.DATA_DIR, 'demo-tokens.json');
       if (existsSync(demoTokens)) console.log(`  demo users' tokens: ${demoTokens}`);
+      const demoPasswords = join(config.DATA_DIR, 'demo-passwords.json');
+      if (existsSync(demoPasswords)) console.log(`  demo users' logins and passwords: ${demoPasswords}`);
       const demoKey = join(config.DATA_DIR, 'demo-operator-key.json');
       if (existsSync(demoKey)) console.log(`  demo operator's countersigning key: ${demoKey}`);
       const shutdown = () => {
@@ -108,6 +119,7 @@ async function main(argv: string[]) {
       await seedDemo(deps, {
         ifEmpty: false,
         tokenFile: join(config.DATA_DIR, 'demo-tokens.json'),
+        passwordFile: join(config.DATA_DIR, 'demo-passwords.json'),
         keyFile: join(config.DATA_DIR, 'demo-operator-key.json'),
         progress: (m) => console.log(m),
       });

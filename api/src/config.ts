@@ -18,6 +18,8 @@ const ZConfig = z.object({
   /** Requests per minute for callers without a token, and per token. */
   RATE_LIMIT_ANONYMOUS: z.coerce.number().int().positive().default(60),
   RATE_LIMIT_TOKEN: z.coerce.number().int().positive().default(1200),
+  /** Self-registrations an address may make an hour. */
+  ENCLAVE_REGISTRATIONS_PER_HOUR: z.coerce.number().int().positive().default(5),
   /** Longest an open-data aggregate query may run, ms. */
   OPEN_QUERY_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   /** The platform signing key ring as JSON; else it lives in DATA_DIR/signing-keys.json. */

@@ -15,6 +15,8 @@ export type TAppSettings = {
   portalDir: string | null;
   /** Requests a minute: per address without a token, per token with one. */
   rateLimits: { anonymous: number; token: number };
+  /** Self-registrations (`POST /v1/registrations`) an address may make an hour. */
+  registrationsPerHour: number;
   /** Longest an open-data query may run on the database (a server; PGlite cannot interrupt one). */
   openQueryTimeoutMs: number;
   /** Licence policy floor and defaults. */

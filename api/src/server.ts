@@ -50,6 +50,7 @@ export function createDeps(
       publicUrl: (config.ENCLAVE_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`).replace(/\/+$/, ''),
       portalDir: config.PORTAL_DIR ?? fileURLToPath(new URL('../../portal/dist', import.meta.url)),
       rateLimits: { anonymous: config.RATE_LIMIT_ANONYMOUS, token: config.RATE_LIMIT_TOKEN },
+      registrationsPerHour: config.ENCLAVE_REGISTRATIONS_PER_HOUR,
       openQueryTimeoutMs: config.OPEN_QUERY_TIMEOUT_MS,
       policy: {
         floorMinCellCount: config.POLICY_MIN_CELL_FLOOR,

@@ -52,7 +52,7 @@ let mpc: {
 };
 
 beforeAll(async () => {
-  t = await createTestApp({ sandbox: 1, graceMs: 100 });
+  t = await createTestApp({ sandbox: 1, graceMs: 100, env: { ENCLAVE_REGISTRATIONS_PER_HOUR: '1000' } });
   fx = await buildWorld(t);
   ({ A, B, admin } = fx);
   const c = await activeContract(t, {
@@ -269,6 +269,21 @@ const joinBody = async (session: string) => {
 };
 const checkpointSize = async () => Number((await t.req('GET', '/v1/audit/checkpoint')).text.split('\n')[1]);
 
+/** A one-time password link for `user`, giving it a login if it has none. */
+const passwordLink = async (user: TUser) => {
+  const json = user === admin ? {} : { login: `m.${user.userId}` };
+  return created(
+    await t.req('POST', `/v1/users/${user.userId}/password-links`, { token: t.adminToken, json }),
+  );
+};
+const MATRIX_PASSWORD = 'a matrix password';
+/** Gives `user` the password {@link MATRIX_PASSWORD} through a link; returns its login. */
+const withPassword = async (user: TUser) => {
+  const link = await passwordLink(user);
+  const set = await t.req('POST', '/v1/password', { json: { token: link.token, password: MATRIX_PASSWORD } });
+  return created(set, 200).login as string;
+};
+
 const CASES: Record<string, TCase> = {
   'GET /v1/health': { success: 200, make: () => ({ path: '/v1/health' }) },
   'POST /v1/orgs': { success: 201, make: () => ({ path: '/v1/orgs', json: { name: `org ${uniq()}` } }) },
@@ -278,6 +293,52 @@ const CASES: Record<string, TCase> = {
     make: () => ({ path: '/v1/users', json: { orgId: A.provider.orgId, name: uniq(), role: 'researcher' } }),
   },
   'GET /v1/users': { success: 200, make: () => ({ path: '/v1/users' }) },
+  'POST /v1/session': {
+    success: 200,
+    make: async () => ({
+      path: '/v1/session',
+      json: { login: await withPassword(A.researcher), password: MATRIX_PASSWORD },
+    }),
+  },
+  'GET /v1/session': { success: 200, make: () => ({ path: '/v1/session' }) },
+  'DELETE /v1/session': { success: 204, make: () => ({ path: '/v1/session' }) },
+  'POST /v1/users/{id}/password-links': {
+    success: 201,
+    make: () => ({ path: `/v1/users/${A.researcher.userId}/password-links`, json: {} }),
+  },
+  'POST /v1/password': {
+    success: 200,
+    make: async () => ({
+      path: '/v1/password',
+      json: { token: (await passwordLink(A.researcher)).token, password: MATRIX_PASSWORD },
+    }),
+  },
+  'POST /v1/me/password': {
+    success: 204,
+    make: async (caller) => {
+      await withPassword(caller);
+      return {
+        path: '/v1/me/password',
+        json: { currentPassword: MATRIX_PASSWORD, newPassword: 'another matrix password' },
+      };
+    },
+  },
+  'POST /v1/registrations': {
+    success: 201,
+    make: () => ({
+      path: '/v1/registrations',
+      json: { login: `r.${uniq()}`, name: uniq(), password: MATRIX_PASSWORD, institution: '某研究所' },
+    }),
+  },
+  'GET /v1/me/tokens': { success: 200, make: () => ({ path: '/v1/me/tokens' }) },
+  'POST /v1/me/tokens': { success: 201, make: () => ({ path: '/v1/me/tokens', json: { label: uniq() } }) },
+  'POST /v1/me/tokens/{id}/revoke': {
+    success: 200,
+    make: async (caller) => {
+      const own = await t.req('POST', '/v1/me/tokens', { token: caller.token, json: { label: uniq() } });
+      return { path: `/v1/me/tokens/${created(own).id}/revoke` };
+    },
+  },
   'GET /v1/me': { success: 200, make: () => ({ path: '/v1/me' }) },
   'POST /v1/users/{id}/tokens': {
     success: 201,
@@ -776,7 +837,7 @@ describe('the role × operation matrix', () => {
   });
 
   it('covers every operation, and every operation says what it does and who may call it', () => {
-    expect(operations.length).toBeGreaterThanOrEqual(93);
+    expect(operations.length).toBeGreaterThanOrEqual(103);
     for (const op of operations) {
       expect(op.access.length, `${op.method} ${op.path}`).toBeGreaterThan(0);
       // Said in words too: what it does, then who may call it.

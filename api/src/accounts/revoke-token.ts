@@ -5,12 +5,22 @@ import { apiTokens } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
 import { notFound } from '../errors.ts';
 
-/** Revokes a token; the admin may revoke any, anyone else only their own (another's is a 404). */
-export async function revokeToken(deps: Deps, actor: TActor, tokenId: string, requestId?: string) {
+/**
+ * Revokes a token. With `scope: 'own'` only the caller's own (another's is a 404, for the admin
+ * too); with `'any-as-admin'` the admin may revoke any, anyone else only their own.
+ */
+export async function revokeToken(
+  deps: Deps,
+  call: { actor: TActor; requestId: string },
+  tokenId: string,
+  scope: 'own' | 'any-as-admin',
+) {
+  const { actor, requestId } = call;
+  const mayRevokeAny = scope === 'any-as-admin' && actor.role === 'admin';
   const at = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const [token] = await tx.select().from(apiTokens).where(eq(apiTokens.id, tokenId));
-    if (!token || (actor.role !== 'admin' && token.userId !== actor.userId)) throw notFound('token');
+    if (!token || (!mayRevokeAny && token.userId !== actor.userId)) throw notFound('token');
     const [updated] = await tx
       .update(apiTokens)
       .set({ revokedAt: at })

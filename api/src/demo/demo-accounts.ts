@@ -16,7 +16,7 @@ export type TDemoOrgKey =
   | 'oversight';
 
 export type TDemoOrg = { key: TDemoOrgKey; name: string; nameEn: string };
-export type TDemoUser = { org: TDemoOrgKey; name: string; role: Exclude<TRole, 'admin'> };
+export type TDemoUser = { org: TDemoOrgKey; name: string; login: string; role: Exclude<TRole, 'admin'> };
 
 export const DEMO_ORGS: readonly TDemoOrg[] = [
   { key: 'eeb', name: '市生态环境局', nameEn: 'Municipal Bureau of Ecology and Environment' },
@@ -42,12 +42,12 @@ export const DEMO_ORGS: readonly TDemoOrg[] = [
 ];
 
 export const DEMO_USERS: readonly TDemoUser[] = [
-  { org: 'eeb', name: '王静 (Wang Jing)', role: 'provider' },
-  { org: 'hrss', name: '李明 (Li Ming)', role: 'provider' },
-  { org: 'amr', name: '陈晓燕 (Chen Xiaoyan)', role: 'provider' },
-  { org: 'transport', name: '赵磊 (Zhao Lei)', role: 'provider' },
-  { org: 'planning', name: '黄丽 (Huang Li)', role: 'provider' },
-  { org: 'operator', name: '刘洋 (Liu Yang)', role: 'operator' },
-  { org: 'university', name: '周婷 (Zhou Ting)', role: 'researcher' },
-  { org: 'oversight', name: '孙伟 (Sun Wei)', role: 'regulator' },
+  { org: 'eeb', name: '王静 (Wang Jing)', login: 'wangjing', role: 'provider' },
+  { org: 'hrss', name: '李明 (Li Ming)', login: 'liming', role: 'provider' },
+  { org: 'amr', name: '陈晓燕 (Chen Xiaoyan)', login: 'chenxiaoyan', role: 'provider' },
+  { org: 'transport', name: '赵磊 (Zhao Lei)', login: 'zhaolei', role: 'provider' },
+  { org: 'planning', name: '黄丽 (Huang Li)', login: 'huangli', role: 'provider' },
+  { org: 'operator', name: '刘洋 (Liu Yang)', login: 'liuyang', role: 'operator' },
+  { org: 'university', name: '周婷 (Zhou Ting)', login: 'zhouting', role: 'researcher' },
+  { org: 'oversight', name: '孙伟 (Sun Wei)', login: 'sunwei', role: 'regulator' },
 ];

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { issueToken } from '../accounts/issue-token.ts';
 import type { TActor } from '../auth/actor.ts';
 import { hashToken } from '../auth/tokens.ts';
 import { apiTokens, type TRole } from '../db/schema/index.ts';
 import type { Deps } from '../deps.ts';
-import { writeSecretFile } from './write-secret-file.ts';
+import { readSecretEntries, writeSecretFile } from './write-secret-file.ts';
 
 /** One line of `demo-tokens.json`. */
 export type TDemoToken = { role: TRole; org: string; user: string; token: string };
@@ -26,7 +25,7 @@ export async function ensureDemoTokens(
   people: readonly TDemoPerson[],
   tokenFile: string | undefined,
 ): Promise<{ tokens: TDemoToken[]; issued: number; isFileWritten: boolean }> {
-  const known = tokenFile ? readTokenFile(tokenFile) : [];
+  const known = tokenFile ? readSecretEntries<TDemoToken>(tokenFile, 'token') : [];
   const tokens: TDemoToken[] = [];
   let issued = 0;
   for (const p of people) {
@@ -44,24 +43,6 @@ export async function ensureDemoTokens(
     ? writeSecretFile(tokenFile, `${JSON.stringify(tokens, null, 2)}\n`)
     : false;
   return { tokens, issued, isFileWritten };
-}
-
-/** The entries of an existing token file; an unreadable or malformed file counts as empty. */
-function readTokenFile(file: string): TDemoToken[] {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (x): x is TDemoToken =>
-        typeof x === 'object' &&
-        x !== null &&
-        typeof x.org === 'string' &&
-        typeof x.user === 'string' &&
-        typeof x.token === 'string',
-    );
-  } catch {
-    return [];
-  }
 }
 
 const live = (deps: Deps) =>

@@ -15,6 +15,7 @@ import { DEMO_ORGS, DEMO_USERS, type TDemoOrg, type TDemoOrgKey, type TDemoUser 
 import { ensureDemoContract, type TDemoParty } from './demo-contract.ts';
 import type { TDemoDataset } from './demo-dataset.ts';
 import { DEMO_DATASETS } from './demo-datasets.ts';
+import { ensureDemoPasswords, type TDemoPassword } from './demo-passwords.ts';
 import { ensureDemoTokens, type TDemoToken } from './demo-tokens.ts';
 import { deriveSeed } from './prng.ts';
 
@@ -28,6 +29,8 @@ export type TSeedDemoOptions = {
   progress: (message: string) => void;
   /** Where to write the demo users' tokens (`DATA_DIR/demo-tokens.json`), mode 0600. */
   tokenFile?: string | undefined;
+  /** Where to write the demo users' logins and passwords (`DATA_DIR/demo-passwords.json`), mode 0600. */
+  passwordFile?: string | undefined;
   /**
    * Where to keep the demo operator's countersigning key (`DATA_DIR/demo-operator-key.json`),
    * mode 0600. Without it the key that countersigns the demo contract is not kept.
@@ -49,6 +52,7 @@ export type TSeedDemoResult =
       isSkipped: false;
       datasets: TSeededDataset[];
       tokens: TDemoToken[];
+      passwords: TDemoPassword[];
       /** The demo operator's active sandbox contract (null when it could not be made). */
       contractId: string | null;
       ms: number;
@@ -83,13 +87,27 @@ export async function seedDemo(deps: Deps, opts: TSeedDemoOptions): Promise<TSee
     orgIds.set(org.key, found.id);
     if (found.isNew) created++;
   }
-  const people: { userId: string; role: TRole; org: string; user: string; orgKey: TDemoOrgKey }[] = [];
+  const people: {
+    userId: string;
+    role: TRole;
+    org: string;
+    user: string;
+    login: string;
+    orgKey: TDemoOrgKey;
+  }[] = [];
   let createdUsers = 0;
   for (const u of DEMO_USERS) {
     const found = await ensureUser(deps, admin, orgIds.get(u.org)!, u);
     if (found.isNew) createdUsers++;
     const orgName = DEMO_ORGS.find((o) => o.key === u.org)!.name;
-    people.push({ userId: found.id, role: u.role, org: orgName, user: u.name, orgKey: u.org });
+    people.push({
+      userId: found.id,
+      role: u.role,
+      org: orgName,
+      user: u.name,
+      login: u.login,
+      orgKey: u.org,
+    });
   }
   progress(
     `  accounts: ${DEMO_ORGS.length} orgs (${created} new), ${DEMO_USERS.length} users (${createdUsers} new)`,
@@ -104,6 +122,14 @@ export async function seedDemo(deps: Deps, opts: TSeedDemoOptions): Promise<TSee
   } else {
     progress(`  tokens: ${tokens.issued} issued (no token file given)`);
   }
+  const passwords = await ensureDemoPasswords(deps, admin, people, opts.passwordFile);
+  progress(
+    `  passwords: ${passwords.set} set, ${passwords.passwords.length - passwords.set} kept${
+      opts.passwordFile
+        ? `; logins and passwords ${passwords.isFileWritten ? 'written to' : 'unchanged in'} ${opts.passwordFile} (mode 0600)`
+        : ''
+    }`,
+  );
 
   const seeded: TSeededDataset[] = [];
   for (const spec of DEMO_DATASETS) {
@@ -138,7 +164,14 @@ export async function seedDemo(deps: Deps, opts: TSeedDemoOptions): Promise<TSee
   });
   const ms = performance.now() - started;
   progress(`demo data: ready in ${(ms / 1000).toFixed(1)} s`);
-  return { isSkipped: false, datasets: seeded, tokens: tokens.tokens, contractId, ms };
+  return {
+    isSkipped: false,
+    datasets: seeded,
+    tokens: tokens.tokens,
+    passwords: passwords.passwords,
+    contractId,
+    ms,
+  };
 }
 
 /** The platform admin, as the actor of account creation and catalogue review. */
@@ -187,7 +220,7 @@ async function ensureUser(
     }
     return { id: existing.id, isNew: false };
   }
-  const user = await createUser(deps, admin, { orgId, name: u.name, role: u.role });
+  const user = await createUser(deps, admin, { orgId, name: u.name, role: u.role, login: u.login });
   return { id: user.id, isNew: true };
 }
 

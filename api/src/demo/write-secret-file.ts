@@ -19,3 +19,27 @@ export function writeSecretFile(file: string, text: string): boolean {
   renameSync(tmp, file);
   return true;
 }
+
+/**
+ * The entries of a demo secret file (a JSON array of objects) whose `org`, `user` and `secretKey`
+ * fields are strings; an unreadable or malformed file counts as empty.
+ */
+export function readSecretEntries<T extends { org: string; user: string }>(
+  file: string,
+  secretKey: keyof T & string,
+): T[] {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (x): x is T =>
+        typeof x === 'object' &&
+        x !== null &&
+        typeof x.org === 'string' &&
+        typeof x.user === 'string' &&
+        typeof x[secretKey] === 'string',
+    );
+  } catch {
+    return [];
+  }
+}

@@ -16,7 +16,8 @@ export const ZProblem = z
   })
   .openapi('Problem');
 
-const problem = (description: string) => ({
+/** An error response in problem+json, for a route's own statuses beyond {@link problems}. */
+export const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ZProblem } },
 });

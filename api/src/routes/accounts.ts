@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
 import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam, ZInstant } from '../http/openapi.ts';
+import { ZLogin } from './session.ts';
 
 const ZCreateOrgBody = z
   .strictObject({
@@ -20,10 +21,22 @@ const ZOrg = z
   .object({ id: z.string(), name: z.string(), nameEn: z.string().nullable(), createdAt: z.string() })
   .openapi('Org');
 const ZCreateUserBody = z
-  .strictObject({ orgId: z.string().max(64), name: z.string().trim().min(1).max(200), role: z.enum(ROLES) })
+  .strictObject({
+    orgId: z.string().max(64),
+    name: z.string().trim().min(1).max(200),
+    role: z.enum(ROLES),
+    login: ZLogin.optional(),
+  })
   .openapi('CreateUserBody');
 const ZUser = z
-  .object({ id: z.string(), orgId: z.string(), name: z.string(), role: z.enum(ROLES), createdAt: z.string() })
+  .object({
+    id: z.string(),
+    orgId: z.string(),
+    name: z.string(),
+    login: z.string().nullable(),
+    role: z.enum(ROLES),
+    createdAt: z.string(),
+  })
   .openapi('User');
 const ZIssueTokenBody = z
   .strictObject({
@@ -41,11 +54,15 @@ const ZIssuedToken = z
   })
   .openapi('IssuedToken');
 
+/** The answer to revoking a token. */
+export const ZRevokedToken = z.object({ id: z.string(), revokedAt: z.string() }).openapi('RevokedToken');
+
 const orgOut = (o: typeof orgs.$inferSelect) => ({ ...o, createdAt: o.createdAt.toISOString() });
 const userOut = (u: typeof users.$inferSelect) => ({
   id: u.id,
   orgId: u.orgId,
   name: u.name,
+  login: u.login,
   role: u.role,
   createdAt: u.createdAt.toISOString(),
 });
@@ -90,7 +107,7 @@ export function registerAccountRoutes(app: App, deps: Deps) {
       tags: ['accounts'],
       summary: 'Create a user with one role (admin)',
       description:
-        'A user has exactly one role (admin, provider, operator, researcher, regulator) in one org. The user signs in with tokens the admin issues. Logged as `user.create`.',
+        'A user has exactly one role (admin, provider, operator, researcher, regulator) in one org. An optional `login` (409 `CONFLICT` if taken) lets the user sign in with a password set through a link (`POST /v1/users/{id}/password-links`); programs use tokens. Logged as `user.create`.',
       request: { body: jsonBody(ZCreateUserBody) },
       responses: { 201: jsonResponse(ZUser, 'The new user'), ...problems },
     }),
@@ -165,13 +182,13 @@ export function registerAccountRoutes(app: App, deps: Deps) {
         'The token stops working at once; a later use is refused with 401 and logged. Another user’s token is a 404 to anyone but the admin.',
       request: { params: ZIdParam },
       responses: {
-        200: jsonResponse(z.object({ id: z.string(), revokedAt: z.string() }), 'Revoked'),
+        200: jsonResponse(ZRevokedToken, 'Revoked'),
         ...problems,
       },
     }),
     async (c) => {
-      const actor = actorOf(c);
-      const out = await revokeToken(deps, actor, c.req.valid('param').id, c.get('requestId'));
+      const call = { actor: actorOf(c), requestId: c.get('requestId') };
+      const out = await revokeToken(deps, call, c.req.valid('param').id, 'any-as-admin');
       return c.json({ id: out.id, revokedAt: out.revokedAt.toISOString() }, 200);
     },
   );

@@ -13,7 +13,8 @@ export function ErrorNote({ error }: { error: unknown }) {
   const e = error instanceof ApiError ? error : null;
   const code = e?.code ?? 'UNKNOWN';
   const key = `errors.${code}`;
-  const message = t(key) === key ? t('errors.generic', { status: e?.status ?? '?' }) : t(key);
+  const known = t(key) !== key;
+  const message = known ? t(key) : t('errors.generic', { status: e?.status ?? '?' });
   return (
     <div class="note error" role="alert" tabIndex={-1} ref={ref}>
       <p>{message}</p>
@@ -26,7 +27,8 @@ export function ErrorNote({ error }: { error: unknown }) {
           ))}
         </ul>
       )}
-      {e && e.errors.length === 0 && e.detail && e.code !== 'INTERNAL' && <p class="detail">{e.detail}</p>}
+      {/* The server's own words only where the reader's language has nothing for this code. */}
+      {e && !known && e.errors.length === 0 && e.detail && <p class="detail">{e.detail}</p>}
       {e?.retryAfter ? <p>{t('errors.retryAfter', { seconds: e.retryAfter })}</p> : null}
       {e?.requestId && <p class="muted small">{t('errors.requestId', { id: e.requestId })}</p>}
     </div>

@@ -59,12 +59,15 @@ export async function signOut() {
 /** The signed-in person (null: nobody) and whether the server has answered yet. */
 export function useSession(): { user: TUser | null; loaded: boolean } {
   const [, force] = useState(0);
+  const seen = { user: current, loaded };
   useEffect(() => {
     const l = () => force((n) => n + 1);
     listeners.add(l);
+    // The answer may have come between this render and the subscription: render again if so.
+    if (current !== seen.user || loaded !== seen.loaded) l();
     return () => listeners.delete(l);
   }, []);
-  return { user: current, loaded };
+  return seen;
 }
 
 /** Where a role's work starts. */
