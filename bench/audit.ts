@@ -236,7 +236,7 @@ async function proofLatency(db: Db, apiUrl: string) {
   for (const q of queries.slice(0, 20)) {
     const [leaf] = await readNodes(db, [{ level: 0, index: q.index }]);
     const inc = await inclusionProofFor(db, q.index, q.to);
-    verifyInclusion(
+    await verifyInclusion(
       q.index,
       q.to,
       leaf!,
@@ -245,7 +245,7 @@ async function proofLatency(db: Db, apiUrl: string) {
     );
     const con = await consistencyProofFor(db, q.from, q.to);
     const [r1, r2] = [await auditRootAt(db, q.from), await auditRootAt(db, q.to)];
-    verifyConsistency(
+    await verifyConsistency(
       q.from,
       q.to,
       r1,

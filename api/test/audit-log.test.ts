@@ -24,9 +24,9 @@ import { createDeps } from '../src/server.ts';
 import { createTestApp, createTestDatabase, type TestApp } from './helpers/test-app.ts';
 
 const ORIGIN = 'enclave.localhost/audit';
-const codeOf = (fn: () => unknown): string => {
+const codeOf = async (fn: () => unknown): Promise<string> => {
   try {
-    fn();
+    await fn();
     return 'none';
   } catch (err) {
     return String((err as { code?: unknown }).code);
@@ -62,7 +62,7 @@ async function verifyAllAgainst(t: TestApp, checkpoint: TCheckpoint, leaves: Buf
     const res = await t.req('GET', `/v1/audit/proofs/inclusion?index=${index}&size=${checkpoint.size}`);
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ index, size: checkpoint.size });
-    verifyInclusion(index, checkpoint.size, leaves[index]!, b64(res.json.hashes), checkpoint.rootHash);
+    await verifyInclusion(index, checkpoint.size, leaves[index]!, b64(res.json.hashes), checkpoint.rootHash);
   }
 }
 
@@ -88,13 +88,13 @@ async function checkEverySize() {
       expect(res.status, path).toBe(200);
       return res;
     };
-    const verifier = parseVerifierKey((await (await get('/v1/audit/key')).text()).trim());
+    const verifier = await parseVerifierKey((await (await get('/v1/audit/key')).text()).trim());
     const checkpoints: TCheckpoint[] = [];
     for (let i = 0; i < 13; i++) {
       await createOrgService(deps, null, { name: `every-size-${i}` });
       const { checkpoint, isNew } = await issueCheckpoint(deps);
       expect(isNew).toBe(true);
-      checkpoints.push(openCheckpoint(checkpoint.note, verifier, ORIGIN));
+      checkpoints.push(await openCheckpoint(checkpoint.note, verifier, ORIGIN));
     }
     const rows = await deps.db.select().from(auditEntries).orderBy(asc(auditEntries.seq));
     const leaves = rows.map((r) => leafHash(encodeAuditRecord(auditRecordOf(r))));
@@ -102,14 +102,15 @@ async function checkEverySize() {
 
     for (const checkpoint of checkpoints) {
       const served = await get(`/v1/audit/checkpoint?size=${checkpoint.size}`);
-      expect(openCheckpoint(await served.text(), verifier).rootHash.equals(checkpoint.rootHash)).toBe(true);
-      expect(checkpoint.rootHash.equals(rootOf(leaves.slice(0, checkpoint.size)))).toBe(true);
+      const opened = await await openCheckpoint(await served.text(), verifier);
+      expect(Buffer.from(opened.rootHash).equals(checkpoint.rootHash)).toBe(true);
+      expect(Buffer.from(checkpoint.rootHash).equals(rootOf(leaves.slice(0, checkpoint.size)))).toBe(true);
       for (let index = 0; index < checkpoint.size; index++) {
         const proof = await (
           await get(`/v1/audit/proofs/inclusion?index=${index}&size=${checkpoint.size}`)
         ).json();
         expect(proof).toMatchObject({ index, size: checkpoint.size });
-        verifyInclusion(index, checkpoint.size, leaves[index]!, b64(proof.hashes), checkpoint.rootHash);
+        await verifyInclusion(index, checkpoint.size, leaves[index]!, b64(proof.hashes), checkpoint.rootHash);
       }
     }
     for (const older of checkpoints) {
@@ -118,7 +119,7 @@ async function checkEverySize() {
           await get(`/v1/audit/proofs/consistency?from=${older.size}&to=${newer.size}`)
         ).json();
         expect(proof).toMatchObject({ from: older.size, to: newer.size });
-        verifyConsistency(older.size, newer.size, older.rootHash, newer.rootHash, b64(proof.hashes));
+        await verifyConsistency(older.size, newer.size, older.rootHash, newer.rootHash, b64(proof.hashes));
       }
     }
   } finally {
@@ -138,10 +139,10 @@ describe('audit log: checkpoints and proofs over real actions', () => {
     const issued = await issue(t);
     expect(issued.status).toBe(201);
     expect(issued.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-    const checkpoint = openCheckpoint(issued.text, await publishedVerifier(t), ORIGIN);
+    const checkpoint = await openCheckpoint(issued.text, await publishedVerifier(t), ORIGIN);
     const leaves = await leavesInDb(t);
     expect(checkpoint.size).toBe(leaves.length);
-    expect(checkpoint.rootHash.equals(rootOf(leaves))).toBe(true);
+    expect(Buffer.from(checkpoint.rootHash).equals(rootOf(leaves))).toBe(true);
 
     const latest = await t.req('GET', '/v1/audit/checkpoint');
     expect(latest.status).toBe(200);
@@ -165,12 +166,12 @@ describe('audit log: checkpoints and proofs over real actions', () => {
   it('refuses a note checked with another key of the same name, and a checkpoint altered after signing', async () => {
     const note = (await issue(t)).text;
     const ours = await publishedVerifier(t);
-    const theirs = parseVerifierKey(verifierKeyOf(createMemoryAuditKeyStore(null, ORIGIN).signer()));
-    expect(codeOf(() => openCheckpoint(note, theirs))).toBe('NOTE_UNVERIFIED');
-    const { size } = openCheckpoint(note, ours);
+    const theirs = await parseVerifierKey(verifierKeyOf(createMemoryAuditKeyStore(null, ORIGIN).signer()));
+    expect(await codeOf(() => openCheckpoint(note, theirs))).toBe('NOTE_UNVERIFIED');
+    const { size } = await openCheckpoint(note, ours);
     const altered = note.replace(`\n${size}\n`, `\n${size + 1}\n`);
-    expect(codeOf(() => openCheckpoint(altered, ours))).toBe('NOTE_SIGNATURE_INVALID');
-    expect(codeOf(() => openCheckpoint(note, ours, 'another.log/audit'))).toBe('CHECKPOINT_MALFORMED');
+    expect(await codeOf(() => openCheckpoint(altered, ours))).toBe('NOTE_SIGNATURE_INVALID');
+    expect(await codeOf(() => openCheckpoint(note, ours, 'another.log/audit'))).toBe('CHECKPOINT_MALFORMED');
   });
 
   it('serves a past checkpoint exactly as signed, 404 for a size never issued, and 400 for a bad size', async () => {
@@ -305,8 +306,8 @@ describe('audit log: concurrency, backfill and tampering', () => {
     expect(leaves.length).toBe(before + 20);
     const [nodes] = await t.deps.db.select({ n: count() }).from(auditNodes);
     expect(nodes!.n).toBe(perfectSubtreeCount(leaves.length));
-    const checkpoint = openCheckpoint((await issue(t)).text, await publishedVerifier(t), ORIGIN);
-    expect(checkpoint.rootHash.equals(rootOf(leaves))).toBe(true);
+    const checkpoint = await openCheckpoint((await issue(t)).text, await publishedVerifier(t), ORIGIN);
+    expect(Buffer.from(checkpoint.rootHash).equals(rootOf(leaves))).toBe(true);
     await verifyAllAgainst(t, checkpoint, leaves);
   });
 

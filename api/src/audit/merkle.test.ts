@@ -190,9 +190,9 @@ function prng(seed: number) {
 }
 
 const leafHashes = LEAVES.map(hashLeaf);
-const expectCode = (fn: () => unknown, code: TMerkleErrorCode) => {
+const expectCode = async (fn: () => unknown, code: TMerkleErrorCode) => {
   try {
-    fn();
+    await fn();
   } catch (err) {
     expect(err).toBeInstanceOf(MerkleError);
     expect((err as MerkleError).code).toBe(code);
@@ -207,7 +207,7 @@ const flip = (h: Uint8Array, bit = 3) => {
 };
 
 describe('Merkle tree: published CT vectors', () => {
-  it('gives the reference roots for sizes 0..8, from a list and from the builder', () => {
+  it('gives the reference roots for sizes 0..8, from a list and from the builder', async () => {
     expect(toHex(emptyRoot())).toBe(ROOTS[0]);
     const builder = createTreeBuilder();
     for (let n = 1; n <= 8; n++) {
@@ -217,7 +217,7 @@ describe('Merkle tree: published CT vectors', () => {
     }
   });
 
-  it('emits exactly the reference perfect subtrees as leaves are appended', () => {
+  it('emits exactly the reference perfect subtrees as leaves are appended', async () => {
     const builder = createTreeBuilder();
     const made = leafHashes.flatMap((h) => builder.append(h));
     expect(made.length).toBe(15);
@@ -229,7 +229,7 @@ describe('Merkle tree: published CT vectors', () => {
     for (const v of INCLUSION_VECTORS) {
       const proof = await inclusionProof(v.index, v.size, fetch);
       expect(proof.map(toHex), `${v.index}@${v.size}`).toEqual(v.proof);
-      verifyInclusion(v.index, v.size, leafHashes[v.index]!, v.proof.map(hex), hex(ROOTS[v.size]!));
+      await verifyInclusion(v.index, v.size, leafHashes[v.index]!, v.proof.map(hex), hex(ROOTS[v.size]!));
     }
   });
 
@@ -238,7 +238,7 @@ describe('Merkle tree: published CT vectors', () => {
     for (const v of CONSISTENCY_VECTORS) {
       const proof = await consistencyProof(v.from, v.to, fetch);
       expect(proof.map(toHex), `${v.from}→${v.to}`).toEqual(v.proof);
-      verifyConsistency(v.from, v.to, hex(ROOTS[v.from]!), hex(ROOTS[v.to]!), v.proof.map(hex));
+      await verifyConsistency(v.from, v.to, hex(ROOTS[v.from]!), hex(ROOTS[v.to]!), v.proof.map(hex));
     }
   });
 });
@@ -249,70 +249,85 @@ describe('Merkle tree: refusals', () => {
   const proof = v.proof.map(hex);
   const leaf = leafHashes[v.index]!;
 
-  it('rejects every single flipped bit of an inclusion proof, its leaf and its root', () => {
+  it('rejects every single flipped bit of an inclusion proof, its leaf and its root', async () => {
     for (let i = 0; i < proof.length; i++) {
       for (let bit = 0; bit < 8; bit++) {
         const bad = proof.map((h, j) => (j === i ? flip(h, bit) : h));
-        expectCode(() => verifyInclusion(v.index, v.size, leaf, bad, root8), 'MERKLE_ROOT_MISMATCH');
+        await expectCode(() => verifyInclusion(v.index, v.size, leaf, bad, root8), 'MERKLE_ROOT_MISMATCH');
       }
     }
-    expectCode(() => verifyInclusion(v.index, v.size, flip(leaf), proof, root8), 'MERKLE_ROOT_MISMATCH');
-    expectCode(() => verifyInclusion(v.index, v.size, leaf, proof, flip(root8)), 'MERKLE_ROOT_MISMATCH');
+    await expectCode(
+      () => verifyInclusion(v.index, v.size, flip(leaf), proof, root8),
+      'MERKLE_ROOT_MISMATCH',
+    );
+    await expectCode(
+      () => verifyInclusion(v.index, v.size, leaf, proof, flip(root8)),
+      'MERKLE_ROOT_MISMATCH',
+    );
   });
 
-  it('rejects an inclusion proof for another index or size, and an index at or beyond the size', () => {
-    expectCode(() => verifyInclusion(v.index - 1, v.size, leaf, proof, root8), 'MERKLE_ROOT_MISMATCH');
-    expectCode(() => verifyInclusion(v.index + 1, v.size, leaf, proof, root8), 'MERKLE_ROOT_MISMATCH');
-    expectCode(() => verifyInclusion(v.index, 16, leaf, proof, root8), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyInclusion(v.index, 4, leaf, proof, root8), 'MERKLE_INDEX_OUT_OF_RANGE');
-    expectCode(() => verifyInclusion(8, 8, leaf, proof, root8), 'MERKLE_INDEX_OUT_OF_RANGE');
-    expectCode(() => verifyInclusion(0, 0, leaf, [], emptyRoot()), 'MERKLE_INDEX_OUT_OF_RANGE');
+  it('rejects an inclusion proof for another index or size, and an index at or beyond the size', async () => {
+    await expectCode(() => verifyInclusion(v.index - 1, v.size, leaf, proof, root8), 'MERKLE_ROOT_MISMATCH');
+    await expectCode(() => verifyInclusion(v.index + 1, v.size, leaf, proof, root8), 'MERKLE_ROOT_MISMATCH');
+    await expectCode(() => verifyInclusion(v.index, 16, leaf, proof, root8), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyInclusion(v.index, 4, leaf, proof, root8), 'MERKLE_INDEX_OUT_OF_RANGE');
+    await expectCode(() => verifyInclusion(8, 8, leaf, proof, root8), 'MERKLE_INDEX_OUT_OF_RANGE');
+    await expectCode(() => verifyInclusion(0, 0, leaf, [], emptyRoot()), 'MERKLE_INDEX_OUT_OF_RANGE');
   });
 
-  it('rejects inclusion proofs with a hash added, removed or malformed', () => {
-    expectCode(() => verifyInclusion(v.index, v.size, leaf, proof.slice(1), root8), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyInclusion(v.index, v.size, leaf, [...proof, root8], root8), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyInclusion(v.index, v.size, leaf, [root8, ...proof], root8), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyInclusion(0, 1, leaf, [leaf], leaf), 'MERKLE_PROOF_LENGTH');
+  it('rejects inclusion proofs with a hash added, removed or malformed', async () => {
+    await expectCode(
+      () => verifyInclusion(v.index, v.size, leaf, proof.slice(1), root8),
+      'MERKLE_PROOF_LENGTH',
+    );
+    await expectCode(
+      () => verifyInclusion(v.index, v.size, leaf, [...proof, root8], root8),
+      'MERKLE_PROOF_LENGTH',
+    );
+    await expectCode(
+      () => verifyInclusion(v.index, v.size, leaf, [root8, ...proof], root8),
+      'MERKLE_PROOF_LENGTH',
+    );
+    await expectCode(() => verifyInclusion(0, 1, leaf, [leaf], leaf), 'MERKLE_PROOF_LENGTH');
     const short = [proof[0]!, proof[1]!.subarray(1), proof[2]!];
-    expectCode(() => verifyInclusion(v.index, v.size, leaf, short, root8), 'MERKLE_BAD_ARGUMENT');
-    expectCode(
+    await expectCode(() => verifyInclusion(v.index, v.size, leaf, short, root8), 'MERKLE_BAD_ARGUMENT');
+    await expectCode(
       () => verifyInclusion(v.index, v.size, Buffer.from('WrongLeaf'), proof, root8),
       'MERKLE_BAD_ARGUMENT',
     );
   });
 
-  it('rejects sizes and indices that are not non-negative safe integers', () => {
+  it('rejects sizes and indices that are not non-negative safe integers', async () => {
     for (const bad of [-1, 1.5, Number.NaN, 2 ** 53]) {
-      expectCode(() => verifyInclusion(bad, 8, leaf, proof, root8), 'MERKLE_BAD_ARGUMENT');
-      expectCode(() => verifyInclusion(0, bad, leaf, proof, root8), 'MERKLE_BAD_ARGUMENT');
-      expectCode(() => verifyConsistency(bad, 8, root8, root8, []), 'MERKLE_BAD_ARGUMENT');
+      await expectCode(() => verifyInclusion(bad, 8, leaf, proof, root8), 'MERKLE_BAD_ARGUMENT');
+      await expectCode(() => verifyInclusion(0, bad, leaf, proof, root8), 'MERKLE_BAD_ARGUMENT');
+      await expectCode(() => verifyConsistency(bad, 8, root8, root8, []), 'MERKLE_BAD_ARGUMENT');
     }
   });
 
-  it('rejects consistency proofs that are corrupt, misplaced, or for impossible sizes', () => {
+  it('rejects consistency proofs that are corrupt, misplaced, or for impossible sizes', async () => {
     const c = CONSISTENCY_VECTORS[4]!;
     const [r1, r2] = [hex(ROOTS[c.from]!), hex(ROOTS[c.to]!)];
     const p = c.proof.map(hex);
     for (let i = 0; i < p.length; i++) {
       const bad = p.map((h, j) => (j === i ? flip(h, 4) : h));
-      expectCode(() => verifyConsistency(c.from, c.to, r1, r2, bad), 'MERKLE_ROOT_MISMATCH');
+      await expectCode(() => verifyConsistency(c.from, c.to, r1, r2, bad), 'MERKLE_ROOT_MISMATCH');
     }
-    expectCode(() => verifyConsistency(c.from, c.to, r2, r1, p), 'MERKLE_ROOT_MISMATCH');
-    expectCode(() => verifyConsistency(c.from, c.to, flip(r1), r2, p), 'MERKLE_ROOT_MISMATCH');
-    expectCode(() => verifyConsistency(c.from - 1, c.to, r1, r2, p), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyConsistency(c.from, c.to * 2, r1, r2, p), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyConsistency(c.from, c.to, r1, r2, []), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyConsistency(c.from, c.to, r1, r2, p.slice(0, -1)), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyConsistency(c.from, c.to, r1, r2, [...p, r2]), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyConsistency(c.from, c.to, r1, r2, [p[0]!, ...p]), 'MERKLE_PROOF_LENGTH');
-    expectCode(() => verifyConsistency(c.to, c.from, r2, r1, p), 'MERKLE_BAD_RANGE');
-    expectCode(() => verifyConsistency(0, c.to, emptyRoot(), r2, []), 'MERKLE_BAD_RANGE');
-    expectCode(() => verifyConsistency(3, 3, r1, r2, []), 'MERKLE_ROOT_MISMATCH');
-    expectCode(() => verifyConsistency(3, 3, r1, r1, [r1]), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.from, c.to, r2, r1, p), 'MERKLE_ROOT_MISMATCH');
+    await expectCode(() => verifyConsistency(c.from, c.to, flip(r1), r2, p), 'MERKLE_ROOT_MISMATCH');
+    await expectCode(() => verifyConsistency(c.from - 1, c.to, r1, r2, p), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.from, c.to * 2, r1, r2, p), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.from, c.to, r1, r2, []), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.from, c.to, r1, r2, p.slice(0, -1)), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.from, c.to, r1, r2, [...p, r2]), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.from, c.to, r1, r2, [p[0]!, ...p]), 'MERKLE_PROOF_LENGTH');
+    await expectCode(() => verifyConsistency(c.to, c.from, r2, r1, p), 'MERKLE_BAD_RANGE');
+    await expectCode(() => verifyConsistency(0, c.to, emptyRoot(), r2, []), 'MERKLE_BAD_RANGE');
+    await expectCode(() => verifyConsistency(3, 3, r1, r2, []), 'MERKLE_ROOT_MISMATCH');
+    await expectCode(() => verifyConsistency(3, 3, r1, r1, [r1]), 'MERKLE_PROOF_LENGTH');
   });
 
-  it('refuses to generate proofs for impossible arguments', () => {
+  it('refuses to generate proofs for impossible arguments', async () => {
     const fetch = fetchFrom(leafHashes);
     expect(() => inclusionProof(8, 8, fetch)).toThrow(MerkleError);
     expect(() => consistencyProof(0, 8, fetch)).toThrow(MerkleError);
@@ -335,12 +350,12 @@ describe('Merkle tree: cross-checked against RFC 9162 written out', () => {
       for (let m = 0; m < n; m++) {
         const proof = await inclusionProof(m, n, fetch);
         expect(proof.map(toHex)).toEqual(path(m, d).map(toHex));
-        verifyInclusion(m, n, d[m]!, proof, root);
+        await verifyInclusion(m, n, d[m]!, proof, root);
       }
       for (let m = 1; m <= n; m++) {
         const proof = await consistencyProof(m, n, fetch);
         expect(proof.map(toHex)).toEqual(m === n ? [] : proofRef(m, d).map(toHex));
-        verifyConsistency(m, n, mth(d.slice(0, m)), root, proof);
+        await verifyConsistency(m, n, mth(d.slice(0, m)), root, proof);
       }
     }
   });
@@ -362,9 +377,9 @@ describe('Merkle tree: cross-checked against RFC 9162 written out', () => {
       expect(toHex(root)).toBe(toHex(mth(d)));
       const inc = await inclusionProof(index, to, fetch);
       expect(inc.map(toHex)).toEqual(path(index, d).map(toHex));
-      verifyInclusion(index, to, d[index]!, inc, root);
+      await verifyInclusion(index, to, d[index]!, inc, root);
       const con = await consistencyProof(from, to, fetch);
-      verifyConsistency(from, to, await rootAtSize(from, fetch), root, con);
+      await verifyConsistency(from, to, await rootAtSize(from, fetch), root, con);
 
       const edge = await fetch(perfectSubtrees({ start: 0, end: from }));
       const resumed = createTreeBuilder({ size: from, edge });
@@ -385,9 +400,9 @@ describe('Merkle tree: cross-checked against RFC 9162 written out', () => {
     ] as const) {
       const root = await rootAtSize(size, fetch);
       const inc = await inclusionProof(index, size, fetch);
-      expect(toHex(rootFromInclusionProof(index, size, byLevel[0]!, inc))).toBe(toHex(root));
+      expect(toHex(await rootFromInclusionProof(index, size, byLevel[0]!, inc))).toBe(toHex(root));
       const con = await consistencyProof(from, size, fetch);
-      verifyConsistency(from, size, await rootAtSize(from, fetch), root, con);
+      await verifyConsistency(from, size, await rootAtSize(from, fetch), root, con);
     }
   });
 });
@@ -399,19 +414,19 @@ describe('diffLeaves', () => {
   const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
   const kept = log(...range(0, 20));
 
-  it('finds nothing when the kept leaves are a prefix: the log only grew', () => {
+  it('finds nothing when the kept leaves are a prefix: the log only grew', async () => {
     expect(diffLeaves(kept, kept)).toEqual([]);
     expect(diffLeaves(kept, log(...range(0, 25)))).toEqual([]);
     expect(diffLeaves([], log(1, 2))).toEqual([]);
   });
 
-  it('names one entry changed in place', () => {
+  it('names one entry changed in place', async () => {
     const now = log(...range(0, 22));
     now[7] = leaf(1000);
     expect(diffLeaves(kept, now)).toEqual([{ kind: 'changed', kept: 7, now: 7 }]);
   });
 
-  it('names a deletion and where the renumbered log goes on', () => {
+  it('names a deletion and where the renumbered log goes on', async () => {
     expect(diffLeaves(kept, log(...range(0, 4), ...range(5, 23)))).toEqual([
       { kind: 'deleted', kept: 4, now: 4, count: 1 },
     ]);
@@ -420,7 +435,7 @@ describe('diffLeaves', () => {
     ]);
   });
 
-  it('names an insertion, at the end of the kept range too', () => {
+  it('names an insertion, at the end of the kept range too', async () => {
     expect(diffLeaves(kept, log(...range(0, 6), 500, ...range(6, 20)))).toEqual([
       { kind: 'inserted', kept: 6, now: 6, count: 1 },
     ]);
@@ -429,7 +444,7 @@ describe('diffLeaves', () => {
     ]);
   });
 
-  it('names swaps, adjacent or apart, rather than an edit or a move', () => {
+  it('names swaps, adjacent or apart, rather than an edit or a move', async () => {
     const apart = log(...range(0, 20));
     [apart[3], apart[9]] = [apart[9]!, apart[3]!];
     expect(diffLeaves(kept, apart)).toEqual([{ kind: 'swapped', kept: 3, now: 3, with: 9 }]);
@@ -438,7 +453,7 @@ describe('diffLeaves', () => {
     expect(diffLeaves(kept, adjacent)).toEqual([{ kind: 'swapped', kept: 12, now: 12, with: 13 }]);
   });
 
-  it('names a truncation, and a rollback regrown differently as a rewrite', () => {
+  it('names a truncation, and a rollback regrown differently as a rewrite', async () => {
     expect(diffLeaves(kept, log(...range(0, 10)))).toEqual([
       { kind: 'truncated', kept: 10, now: 10, count: 10 },
     ]);
@@ -449,7 +464,7 @@ describe('diffLeaves', () => {
     expect(diffLeaves(kept, log(...range(0, 10), 100))).toEqual([{ kind: 'rewritten', kept: 10, now: 10 }]);
   });
 
-  it('reports separate edits in order, positions on both sides', () => {
+  it('reports separate edits in order, positions on both sides', async () => {
     const now = log(...range(0, 3), ...range(4, 15), 900, ...range(15, 20));
     now[10] = leaf(1000);
     expect(diffLeaves(kept, now)).toEqual([
@@ -459,7 +474,7 @@ describe('diffLeaves', () => {
     ]);
   });
 
-  it('stops after DIFF_MAX_EDITS edits', () => {
+  it('stops after DIFF_MAX_EDITS edits', async () => {
     const big = log(...range(0, 400));
     const now = big.map((h, k) => (k % 3 === 1 ? leaf(10_000 + k) : h));
     const edits = diffLeaves(big, now);

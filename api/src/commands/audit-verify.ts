@@ -1,21 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { canonicalizeParsed } from '@enclave/contracts';
+import { leafHash } from '../audit/entry-encoding.ts';
+import { createTreeBuilder, diffLeaves, equalHashes, rootOf, type TLeafEdit } from '../audit/merkle.ts';
 import {
+  encodeBase64,
   openCheckpoint,
   parseVerifierKey,
   type TCheckpoint,
   type TNoteVerifier,
-} from '../audit/checkpoint.ts';
-import { leafHash } from '../audit/entry-encoding.ts';
-import {
-  createTreeBuilder,
-  diffLeaves,
-  equalHashes,
-  rootOf,
-  type TLeafEdit,
   verifyConsistency,
-} from '../audit/merkle.ts';
+} from '../audit/verify/index.ts';
 
 export type TAuditVerifyInput = {
   /** The platform's base URL. */
@@ -99,7 +94,7 @@ export async function verifyAuditLog(input: TAuditVerifyInput): Promise<TAuditVe
     const verifier = await loadVerifier(input.key, get, lines);
     const readKeptFile = keptFile ? () => readKept(keptFile, verifier) : null;
     const latestNote = await fetchLatestNote(get, readKeptFile, evidence);
-    const latest = open(latestNote, verifier, 'the latest checkpoint', latestAction(evidence));
+    const latest = await open(latestNote, verifier, 'the latest checkpoint', latestAction(evidence));
     kept = readKeptFile ? await readKeptFile() : null;
     lines.push(`ok   latest checkpoint signed by ${verifier.name}: size ${latest.size}`);
     if (!kept)
@@ -118,7 +113,7 @@ export async function verifyAuditLog(input: TAuditVerifyInput): Promise<TAuditVe
       lines.push(
         `ok   the latest checkpoint extends the kept one (size ${kept.checkpoint.size} → ${latest.size}): both roots re-derive from the same entries`,
       );
-    lines.push(`ok   ${latest.size} entries re-derive the root ${latest.rootHash.toString('base64')}`);
+    lines.push(`ok   ${latest.size} entries re-derive the root ${encodeBase64(latest.rootHash)}`);
     if (input.checkpointFile) {
       const isWithLeaves = latest.size > 0 && latest.size <= KEPT_LEAVES_MAX;
       const text = keptFileText(latestNote, isWithLeaves ? found : null, latest.size);
@@ -215,7 +210,7 @@ async function loadVerifier(key: string | undefined, get: TGet, lines: string[])
     lines.push('note using the key the platform serves; pass --key to pin the published one');
   }
   try {
-    return parseVerifierKey(text);
+    return await parseVerifierKey(text);
   } catch (err) {
     throw new VerifyFailure(
       `the verifier key is unusable: ${(err as Error).message}`,
@@ -224,9 +219,14 @@ async function loadVerifier(key: string | undefined, get: TGet, lines: string[])
   }
 }
 
-function open(note: string, verifier: TNoteVerifier, what: string, action: string): TCheckpoint {
+async function open(
+  note: string,
+  verifier: TNoteVerifier,
+  what: string,
+  action: string,
+): Promise<TCheckpoint> {
   try {
-    return openCheckpoint(note, verifier);
+    return await openCheckpoint(note, verifier);
   } catch (err) {
     throw new VerifyFailure(`${what} does not verify: ${(err as Error).message}`, action);
   }
@@ -261,7 +261,7 @@ async function readKept(file: string, verifier: TNoteVerifier): Promise<TKept> {
   const signatures = text.indexOf('\n\n');
   const at = signatures < 0 ? -1 : text.indexOf(`\n${LEAVES_HEADER}`, signatures + 1);
   const note = at < 0 ? text : text.slice(0, at + 1);
-  const checkpoint = open(
+  const checkpoint = await open(
     note,
     verifier,
     `the kept checkpoint ${file}`,
@@ -450,7 +450,7 @@ async function confirmedPrefix(found: TFound, ref: TCheckpoint, get: TGet, known
     try {
       const res = await get(`/v1/audit/proofs/consistency?from=${k}&to=${ref.size}`);
       const proof = ((await res.json()) as { hashes: string[] }).hashes.map((h) => Buffer.from(h, 'base64'));
-      verifyConsistency(k, ref.size, rootAt(found, k), ref.rootHash, proof);
+      await verifyConsistency(k, ref.size, rootAt(found, k), ref.rootHash, proof);
       return true;
     } catch {
       return false;

@@ -6,9 +6,13 @@ import {
   type TContractPayload,
   verifyContract,
 } from '@enclave/contracts';
-import { openCheckpoint, parseVerifierKey } from '../audit/checkpoint.ts';
 import { leafHash } from '../audit/entry-encoding.ts';
-import { verifyInclusion } from '../audit/merkle.ts';
+import {
+  openCheckpoint,
+  parseVerifierKey,
+  type TCheckpoint,
+  verifyInclusion,
+} from '../audit/verify/index.ts';
 import { sha256Hex } from '../lib/hash.ts';
 
 export type TVerifyCommandInput = {
@@ -92,13 +96,13 @@ async function checkLogged(doc: unknown, payload: TContractPayload, logKey: stri
   if (!log || typeof log !== 'object')
     throw new NotLogged('the document carries no log proof (download it from GET /v1/contracts/{id})');
   const text = logKey.includes('+') ? logKey : (await readFile(logKey, 'utf8')).trim();
-  const verifier = parseVerifierKey(text);
+  const verifier = await parseVerifierKey(text);
   if (typeof log.checkpoint !== 'string' || !Number.isSafeInteger(log.index) || !Array.isArray(log.proof))
     throw new NotLogged('the log proof is malformed');
   const index = log.index as number;
-  let checkpoint: ReturnType<typeof openCheckpoint>;
+  let checkpoint: TCheckpoint;
   try {
-    checkpoint = openCheckpoint(log.checkpoint, verifier);
+    checkpoint = await openCheckpoint(log.checkpoint, verifier);
   } catch (err) {
     throw new NotLogged(
       `the checkpoint is not signed by the log key ${verifier.name}: ${(err as Error).message}`,
@@ -108,7 +112,7 @@ async function checkLogged(doc: unknown, payload: TContractPayload, logKey: stri
   const details = (entry?.details ?? {}) as Record<string, unknown>;
   const leaf = leafHash(Buffer.from(canonicalizeParsed(entry), 'utf8'));
   try {
-    verifyInclusion(
+    await verifyInclusion(
       index,
       checkpoint.size,
       leaf,
