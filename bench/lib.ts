@@ -37,9 +37,12 @@ export async function freshServerDatabase(url: string) {
 export type TApiProcess = { url: string; pid: number; child: ChildProcess; stop(): Promise<void> };
 
 /** Starts `enclave start` in its own process, so its memory can be read apart from the bench's. */
-export async function startApi(env: Record<string, string>): Promise<TApiProcess> {
+export async function startApi(
+  env: Record<string, string>,
+  opts: { demo?: boolean } = {},
+): Promise<TApiProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'enclave-bench-'));
-  const child = spawn(process.execPath, ['api/src/cli.ts', 'start', '--no-demo'], {
+  const child = spawn(process.execPath, ['api/src/cli.ts', 'start', ...(opts.demo ? [] : ['--no-demo'])], {
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -4,6 +4,7 @@ import { benchContracts } from './contracts.ts';
 import { benchFoundation } from './foundation.ts';
 import { benchLoad } from './load.ts';
 import { benchMpc } from './mpc.ts';
+import { benchPortal } from './portal.ts';
 import { benchQuality } from './quality.ts';
 import { benchSandbox } from './sandbox.ts';
 import { benchSharing } from './sharing.ts';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   sharing: benchSharing,
   statistics: benchStatistics,
   quality: benchQuality,
+  portal: benchPortal,
 };
 
 /**

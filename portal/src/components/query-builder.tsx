@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
 import { t } from '../lib/i18n.ts';
 import { buildQuery, chartOf, type TQueryDraft, type TQueryResult } from '../lib/query.ts';
@@ -14,6 +14,10 @@ export function QueryBuilder({ d }: { d: TDataset }) {
     aggregates: [{ fn: 'count', column: '' }],
   });
   const [result, setResult] = useState<TQueryResult | null>(null);
+  // Whoever opens the builder is about to see a chart: fetch the charting chunk meanwhile.
+  useEffect(() => {
+    void import('../lib/echarts.ts');
+  }, []);
   const run = useAction(async () => {
     setResult(await api<TQueryResult>('POST', `/v1/open/${d.id}/query`, buildQuery(draft, d.columns)));
   });
