@@ -157,7 +157,11 @@ test.describe('regulator: the audit log, verified in the browser', () => {
 
     await signInAsRegulator(page);
     await open(page, '/regulator/alerts', '告警');
-    const card = page.locator('.alert-list > li').filter({ hasText: '已撤销或过期的令牌被使用' });
+    // Other tests may have used revoked tokens too: this test's alert names its token.
+    const card = page
+      .locator('.alert-list > li')
+      .filter({ hasText: '已撤销或过期的令牌被使用' })
+      .filter({ hasText: issued.id.slice(0, 8) });
     await expect(card).toBeVisible();
     await expect(card).toContainText(issued.id.slice(0, 8));
     await expectAccessible(page, 'regulator alerts');
