@@ -45,6 +45,9 @@ export function createApp(deps: Deps): App {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
   app.use('/v1/*', authenticate(deps));
   app.use('/v1/*', rateLimit(deps));
+  // The pages the server renders cost the queries of a catalogue search: limited like the API.
+  app.use('/', rateLimit(deps));
+  app.use('/datasets/*', rateLimit(deps));
 
   registerHealthRoutes(app, deps);
   registerAccountRoutes(app, deps);

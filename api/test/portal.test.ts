@@ -122,6 +122,24 @@ describe('the portal served by the API', () => {
     expect(await (await t.app.request('/?q=草稿')).text()).not.toContain('草稿数据集');
   });
 
+  it('limits the pages it renders like the API: a crawler cannot run searches without end', async () => {
+    const limited = await createTestApp({
+      env: { PORTAL_DIR: fakeBuild() },
+      rateLimits: { anonymous: 2, token: 100 },
+    });
+    try {
+      expect((await limited.app.request('/')).status).toBe(200);
+      expect((await limited.app.request('/datasets/whatever')).status).toBe(404);
+      const refused = await limited.app.request('/?q=x');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      // Assets cost no query and are not counted.
+      expect((await limited.app.request('/assets/index-abc123.js')).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('answers 503 with a way forward when the portal is not built', async () => {
     const bare = await createTestApp({ env: { PORTAL_DIR: join(tmpdir(), 'no-portal-here') } });
     try {
