@@ -292,7 +292,10 @@ describe('quality issues', () => {
     expect((await upload(id, `${H}${row({ kind: 'y' })}`)).status).toBe(201);
     expect((await issues(id)).map((i) => i.status).sort()).toEqual(['closed', 'open']);
     const actions = (
-      await t.deps.db.query.auditEntries.findMany({ where: (e, { eq }) => eq(e.objectId, issue.id) })
+      await t.deps.db.query.auditEntries.findMany({
+        where: (e, { eq }) => eq(e.objectId, issue.id),
+        orderBy: (e, { asc }) => [asc(e.seq)],
+      })
     ).map((e) => e.action);
     expect(actions).toEqual(['quality.issue.open', 'quality.issue.respond', 'quality.issue.close']);
   });
