@@ -38,7 +38,7 @@ const ZUser = z
     createdAt: z.string(),
   })
   .openapi('User');
-const ZIssueTokenBody = z
+export const ZIssueTokenBody = z
   .strictObject({
     label: z.string().trim().min(1).max(100),
     expiresAt: ZInstant.optional(),

@@ -5,8 +5,8 @@ import { revokeToken } from '../accounts/revoke-token.ts';
 import type { Deps } from '../deps.ts';
 import { actorOf, defineRoute } from '../http/access.ts';
 import type { App } from '../http/env.ts';
-import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam, ZInstant } from '../http/openapi.ts';
-import { ZRevokedToken } from './accounts.ts';
+import { isoOrNull, jsonBody, jsonResponse, problems, ZIdParam } from '../http/openapi.ts';
+import { ZIssueTokenBody, ZRevokedToken } from './accounts.ts';
 
 /** Most of one's own tokens a page lists. */
 export const OWN_TOKENS_MAX_LIMIT = 200;
@@ -21,9 +21,6 @@ const ZOwnToken = z
     lastUsedAt: z.string().nullable().openapi({ description: 'Kept to the minute' }),
   })
   .openapi('OwnToken');
-const ZOwnTokenBody = z
-  .strictObject({ label: z.string().trim().min(1).max(100), expiresAt: ZInstant.optional() })
-  .openapi('OwnTokenBody');
 const ZIssuedOwnToken = z
   .object({
     id: z.string(),
@@ -92,7 +89,7 @@ export function registerOwnTokenRoutes(app: App, deps: Deps) {
       summary: 'Create an API token for oneself; returned once',
       description:
         'A bearer token for one’s own programs, shown once in the answer; only its SHA-256 is stored. An optional `expiresAt` ends it. Logged as `token.issue`.',
-      request: { body: jsonBody(ZOwnTokenBody) },
+      request: { body: jsonBody(ZIssueTokenBody) },
       responses: { 201: jsonResponse(ZIssuedOwnToken, 'The token, shown once'), ...problems },
     }),
     async (c) => {

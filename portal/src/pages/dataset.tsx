@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { PageTitle } from '../components/layout.tsx';
 import { QueryBuilder } from '../components/query-builder.tsx';
+import { SchemaTable } from '../components/schema-table.tsx';
 import {
   Badge,
   Button,
@@ -150,29 +151,7 @@ function Overview({ d, isOpen }: { d: TDataset; isOpen: boolean }) {
 }
 
 function Schema({ d }: { d: TDataset }) {
-  return (
-    <DataTable
-      caption={t('dataset.tab.schema')}
-      columns={[
-        t('schema.name'),
-        t('schema.type'),
-        t('schema.description'),
-        t('schema.sensitivity'),
-        t('schema.bounds'),
-      ]}
-      rows={d.columns.map((c) => [
-        c.name,
-        t(`type.${c.type}`) + (c.nullable ? ` (${t('schema.nullable')})` : ''),
-        [c.description, c.unit ? `[${c.unit}]` : ''].filter(Boolean).join(' '),
-        t(`sensitivity.${c.sensitivity}`),
-        c.codes
-          ? t('schema.codes', { n: c.codes.length, sample: c.codes.slice(0, 5).join(', ') })
-          : c.min !== undefined || c.max !== undefined
-            ? `${c.min ?? '−∞'} … ${c.max ?? '∞'}`
-            : '',
-      ])}
-    />
-  );
+  return <SchemaTable columns={d.columns} caption={t('dataset.tab.schema')} />;
 }
 
 function Preview({ d }: { d: TDataset }) {

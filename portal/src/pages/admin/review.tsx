@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { PageTitle } from '../../components/layout.tsx';
+import { SchemaTable } from '../../components/schema-table.tsx';
 import {
   Badge,
   Button,
@@ -151,30 +152,10 @@ export function ReviewEntry() {
         <dd>{fmtDateTime(d.updatedAt)}</dd>
       </dl>
       <h2>{t('admin.review.schema', { n: d.columns.length })}</h2>
-      <DataTable
+      <SchemaTable
+        columns={d.columns}
         caption={t('admin.review.schema', { n: d.columns.length })}
-        columns={[
-          t('schema.name'),
-          t('schema.type'),
-          t('schema.description'),
-          t('schema.sensitivity'),
-          t('schema.bounds'),
-        ]}
-        rows={d.columns.map((c) => [
-          c.name,
-          t(`type.${c.type}`) + (c.nullable ? ` (${t('schema.nullable')})` : ''),
-          [c.description, c.unit ? `[${c.unit}]` : ''].filter(Boolean).join(' '),
-          c.sensitivity === 'public' ? (
-            t(`sensitivity.${c.sensitivity}`)
-          ) : (
-            <Badge kind="warn">{t(`sensitivity.${c.sensitivity}`)}</Badge>
-          ),
-          c.codes
-            ? t('schema.codes', { n: c.codes.length, sample: c.codes.slice(0, 5).join(', ') })
-            : c.min !== undefined || c.max !== undefined
-              ? `${c.min ?? '−∞'} … ${c.max ?? '∞'}`
-              : '',
-        ])}
+        flagProtected
       />
       <h2>{t('admin.review.checks')}</h2>
       {checks.length ? (
