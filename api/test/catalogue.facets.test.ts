@@ -49,4 +49,15 @@ describe('catalogue facets and provider names', () => {
       { value: transport.orgId, count: 1, name: '市交通运输局', nameEn: null },
     ]);
   });
+
+  it('lists a draft’s versions to its provider only: anyone else gets 404', async () => {
+    const draft = await t.req('POST', '/v1/datasets', {
+      token: transport.token,
+      json: (await import('./helpers/datasets.ts')).datasetBody({ theme: 'transport' }),
+    });
+    const path = `/v1/datasets/${draft.json.id}/versions`;
+    expect((await t.req('GET', path, { token: transport.token })).json).toEqual({ items: [] });
+    expect((await t.req('GET', path)).status).toBe(404);
+    expect((await t.req('GET', path, { token: env.token })).status).toBe(404);
+  });
 });
